@@ -1,0 +1,14 @@
+//! Consort's domain: the rules of who is who, who may do what, and how the audit
+//! chain is formed. Nothing here performs I/O or reads the clock; time is always an
+//! argument.
+
+pub mod audit;
+pub mod demo;
+pub mod ids;
+pub mod org;
+pub mod password;
+pub mod policy;
+pub mod sign_in;
+
+pub use ids::{Email, OrgId, ParseError};
+pub use org::{Organisation, OrgKind, Role};
