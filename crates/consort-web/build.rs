@@ -6,12 +6,13 @@
 //! 2. Writes `$OUT_DIR/assets.rs`, a static table of every file served under
 //!    `/assets/…`: GOV.UK Frontend's fonts, images and manifest, its minified
 //!    CSS and JS, and our own files from `static/`. Each entry carries its
-//!    content type and a strong ETag (the first 16 hex digits of its SHA-256).
+//!    content type and a strong `ETag` (the first 16 hex digits of its SHA-256).
 //!
 //! `src/assets.rs` defines `Asset` and pulls the table in with
 //! `include!(concat!(env!("OUT_DIR"), "/assets.rs"));`.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
@@ -37,6 +38,7 @@ fn main() {
     for path in [&lock_path, &package_json, &static_dir, &govuk_package_json] {
         println!("cargo:rerun-if-changed={}", path.display());
     }
+    println!("cargo:rerun-if-env-changed=NPM");
 
     ensure_installed(&frontend, &lock_path, &govuk_package_json);
 
@@ -48,14 +50,13 @@ fn main() {
     }
     for name in ["govuk-frontend.min.css", "govuk-frontend.min.js"] {
         let file = dist.join(name);
-        if !file.is_file() {
-            panic!(
-                "{} is missing: the installed {PACKAGE} package does not have the expected layout. \
-                 Delete {} and build again.",
-                file.display(),
-                frontend.join("node_modules").display()
-            );
-        }
+        assert!(
+            file.is_file(),
+            "{} is missing: the installed {PACKAGE} package does not have the expected layout. \
+             Delete {} and build again.",
+            file.display(),
+            frontend.join("node_modules").display()
+        );
         insert(&mut assets, format!("/assets/{name}"), file);
     }
     if static_dir.is_dir() {
@@ -153,13 +154,12 @@ fn ensure_installed(frontend: &Path, lock_path: &Path, govuk_package_json: &Path
     }
 
     let now = installed_version(govuk_package_json);
-    if now.as_deref() != Some(locked.as_str()) {
-        panic!(
-            "`npm ci` succeeded but {} reports version {:?}, not the locked {locked}",
-            govuk_package_json.display(),
-            now
-        );
-    }
+    assert!(
+        now.as_deref() == Some(locked.as_str()),
+        "`npm ci` succeeded but {} reports version {:?}, not the locked {locked}",
+        govuk_package_json.display(),
+        now
+    );
 }
 
 /// The `version` field of an installed package's package.json, if readable.
@@ -170,12 +170,16 @@ fn installed_version(package_json: &Path) -> Option<String> {
 }
 
 fn insert(assets: &mut BTreeMap<String, PathBuf>, url: String, file: PathBuf) {
-    if let Some(previous) = assets.insert(url.clone(), file.clone()) {
-        panic!(
-            "two files would be served at {url}: {} and {}; rename the one in static/",
-            previous.display(),
+    match assets.entry(url) {
+        Entry::Vacant(entry) => {
+            entry.insert(file);
+        }
+        Entry::Occupied(entry) => panic!(
+            "two files would be served at {}: {} and {}; rename the one in static/",
+            entry.key(),
+            entry.get().display(),
             file.display()
-        );
+        ),
     }
 }
 
@@ -212,9 +216,7 @@ fn list_files(root: &Path) -> Vec<(String, PathBuf)> {
         }
     }
     let mut out = Vec::new();
-    if !root.is_dir() {
-        panic!("{} is missing", root.display());
-    }
+    assert!(root.is_dir(), "{} is missing", root.display());
     walk(root, "", &mut out);
     out.sort();
     out

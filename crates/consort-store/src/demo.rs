@@ -1,0 +1,71 @@
+//! Loads the demonstration data set into an empty store, in one transaction.
+
+use crate::orgs::{insert_consortium, insert_member, insert_org};
+use crate::users::{NewUser, insert_user};
+use crate::{Result, Store};
+use consort_core::demo::{self, DemoPerson};
+use consort_core::org::{Consortium, Membership};
+use consort_core::password::{self, PasswordHashing};
+
+/// What loading the demo did.
+#[derive(Debug)]
+pub enum DemoOutcome {
+    /// The store was empty and now holds the demo; each person's password is given
+    /// here once, to be shown to whoever started the server.
+    Loaded(Vec<(DemoPerson, String)>),
+    /// The store already held data, so nothing was loaded.
+    StoreNotEmpty,
+}
+
+impl Store {
+    /// Loads the demo data set if, and only if, the store holds no organisations
+    /// and no people. Everything is written in one transaction with its audit
+    /// entries, so a failure leaves the store as it was.
+    pub async fn load_demo(&self, hashing: PasswordHashing) -> Result<DemoOutcome> {
+        let data = demo::data();
+        let mut people = Vec::with_capacity(data.people.len());
+        for person in data.people {
+            let pw = password::generate().map_err(|e| crate::StoreError::Refused(e.to_string()))?;
+            let hash = hashing.hash(&pw).map_err(|e| crate::StoreError::Refused(e.to_string()))?;
+            people.push((person, pw, hash));
+        }
+        let mut w = self.begin_write().await?;
+        // Checked inside the write lock, so two servers started together cannot both load.
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM organisations) + (SELECT COUNT(*) FROM users)")
+                .fetch_one(&mut *w.tx)
+                .await?;
+        if count > 0 {
+            return Ok(DemoOutcome::StoreNotEmpty);
+        }
+        let actor = "system:demo";
+        for org in &data.organisations {
+            insert_org(&mut w, actor, org).await?;
+        }
+        let id = insert_consortium(&mut w, actor, demo::CONSORTIUM_NAME, &data.coordinator).await?;
+        let consortium = Consortium {
+            id,
+            name: demo::CONSORTIUM_NAME.to_string(),
+            coordinator: data.coordinator.clone(),
+        };
+        for member in &data.members {
+            insert_member(&mut w, actor, &consortium, member).await?;
+        }
+        let mut shown = Vec::with_capacity(people.len());
+        for (person, pw, hash) in people {
+            let user = NewUser {
+                email: person.email.clone(),
+                password_hash: hash,
+                must_change_password: false,
+                membership: Membership {
+                    org: person.org.clone(),
+                    role: person.role,
+                },
+            };
+            insert_user(&mut w, actor, &user).await?;
+            shown.push((person, pw));
+        }
+        w.commit().await?;
+        Ok(DemoOutcome::Loaded(shown))
+    }
+}
