@@ -1,1 +1,114 @@
+//! Consort's web layer: server-rendered GOV.UK pages and the JSON API, over the
+//! same store and the same policy.
 
+pub mod assets;
+pub mod context;
+pub mod error;
+pub mod pages;
+pub mod security;
+pub mod state;
+
+pub use state::{AppState, WebConfig};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, Request};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use consort_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Builds the application state, fetching (or creating, on first start) the
+/// installation's CSRF key from the store so every instance shares it.
+pub async fn app_state(store: Store, config: WebConfig) -> Result<AppState, consort_store::StoreError> {
+    let key_hex = store.setting_or_insert("csrf_key", || hex::encode(random_key())).await?;
+    let mut key = [0u8; 32];
+    hex::decode_to_slice(&key_hex, &mut key)
+        .map_err(|e| consort_store::StoreError::Corrupt(format!("the stored CSRF key is not 32 bytes of hex: {e}")))?;
+    Ok(AppState {
+        store,
+        config: Arc::new(config),
+        csrf_key: Arc::new(key),
+    })
+}
+
+fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).expect("the operating system's random source");
+    key
+}
+
+/// `GET /api/v1/health`: whether the server can reach its database.
+async fn health(State(state): State<AppState>) -> Response {
+    match state.store.is_empty().await {
+        Ok(_) => Json(serde_json::json!({ "status": "ok", "database": state.store.backend().name() })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The whole application: pages, API, assets, and the layers every request
+/// passes through (request id, tracing, security headers, CSRF, time-out, panic
+/// guard).
+pub fn router(state: AppState) -> Router {
+    use pages::{account, admin, consortia, dashboard, orgs};
+    let pages = Router::new()
+        .route("/", get(pages::home))
+        .route("/sign-in", get(account::sign_in_form).post(account::sign_in))
+        .route("/sign-out", post(account::sign_out))
+        .route("/account/password", get(account::password_form).post(account::change_password))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/buying", get(dashboard::buying))
+        .route("/coordination", get(dashboard::coordination))
+        .route("/evaluation", get(dashboard::evaluation))
+        .route("/opening", get(dashboard::opening))
+        .route("/opportunities", get(dashboard::opportunities))
+        .route("/organisations", get(orgs::list))
+        .route("/organisations/new", get(orgs::new_form).post(orgs::create))
+        .route("/organisations/{id}", get(orgs::show))
+        .route("/organisations/{id}/people", get(orgs::people))
+        .route("/consortia", get(consortia::list).post(consortia::create))
+        .route("/consortia/{id}", get(consortia::show))
+        .route("/consortia/{id}/members", post(consortia::add_member))
+        .route("/consortia/{id}/members/{org}/remove", post(consortia::remove_member))
+        .route("/admin/audit", get(admin::audit))
+        .route("/accessibility", get(pages::accessibility))
+        .route("/api/v1/health", get(health))
+        .route("/assets/{*path}", get(assets::serve))
+        .fallback(pages::not_found);
+    pages
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf))
+        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            error::internal_error_response()
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
