@@ -62,6 +62,8 @@ pub enum Action<'a> {
     ViewDashboard,
     /// List organisations and see their public details (name, kind, identifier).
     ListOrganisations,
+    /// List the consortia one's organisation belongs to or coordinates.
+    ListConsortia,
     /// Add an organisation.
     CreateOrganisation,
     /// See an organisation's private details: contact details and its people.
@@ -122,6 +124,10 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<(), Denied> {
         Action::ViewDashboard | Action::ListOrganisations => {
             allow_if(!actor.memberships.is_empty(), "your account has no roles yet: ask an administrator to give you one")
         }
+        Action::ListConsortia => allow_if(
+            public_body,
+            "consortia are for contracting authorities and their coordinators",
+        ),
         Action::CreateOrganisation | Action::ManageUsers | Action::ViewAuditLog => {
             allow_if(admin, "only administrators can do this")
         }
@@ -196,6 +202,8 @@ mod tests {
         assert!(authorize(&supplier, Action::UseSupplierWorkspace).is_ok());
         assert!(authorize(&buyer, Action::UseBuyerWorkspace).is_ok());
         assert!(authorize(&buyer, Action::UseSupplierWorkspace).is_err());
+        assert!(authorize(&supplier, Action::ListConsortia).is_err());
+        assert!(authorize(&buyer, Action::ListConsortia).is_ok());
     }
 
     #[test]

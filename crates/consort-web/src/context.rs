@@ -38,6 +38,7 @@ const SECTIONS: &[(&str, &str, Action<'static>)] = &[
     ("/evaluation", "Evaluation", Action::UseEvaluatorWorkspace),
     ("/opening", "Bid opening", Action::UseOpenerWorkspace),
     ("/opportunities", "Opportunities", Action::UseSupplierWorkspace),
+    ("/consortia", "Consortia", Action::ListConsortia),
     ("/organisations", "Organisations", Action::ListOrganisations),
     ("/admin/audit", "Audit log", Action::ViewAuditLog),
 ];

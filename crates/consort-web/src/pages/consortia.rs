@@ -34,7 +34,7 @@ impl ConsortiaPage {
 }
 
 async fn consortia_page(state: &AppState, user: SignedIn, name: String, errors: Vec<FieldError>) -> Result<Response, AppError> {
-    user.authorize(Action::ListOrganisations)?;
+    user.authorize(Action::ListConsortia)?;
     let consortia = visible_consortia(&state.store, &user.actor).await?;
     let coordinators = state
         .store

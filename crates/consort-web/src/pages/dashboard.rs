@@ -68,18 +68,24 @@ pub async fn dashboard(
     user.authorize(Action::ViewDashboard)?;
     let actor = &user.actor;
     let consortia = visible_consortia(&state.store, actor).await?;
+    let all_orgs = state.store.orgs().await?;
     let mut panels = Vec::new();
     for role in actor.roles() {
         let orgs: Vec<String> = actor
             .memberships
             .iter()
             .filter(|m| m.role == role)
-            .map(|m| m.org.to_string())
+            .map(|m| {
+                all_orgs
+                    .iter()
+                    .find(|o| o.id == m.org)
+                    .map_or_else(|| m.org.to_string(), |o| o.name.clone())
+            })
             .collect();
         let at = format!("For {}", orgs.join(", "));
         let panel = match role {
             Role::Admin => {
-                let orgs = state.store.orgs().await?;
+                let orgs = &all_orgs;
                 let audit = state.store.audit_page(1, 1).await?;
                 Panel {
                     title: "Administration".into(),
@@ -116,7 +122,7 @@ pub async fn dashboard(
             Role::Buyer => Panel {
                 title: "Buying".into(),
                 lines: vec![at, format!("Your organisation is in {}.", plural(consortia.len(), "consortium", "consortia"))],
-                links: vec![("/buying".into(), "Buying workspace".into())],
+                links: vec![("/buying".into(), "Buying workspace".into()), ("/consortia".into(), "Consortia".into())],
             },
             Role::Evaluator => Panel {
                 title: "Evaluation".into(),
