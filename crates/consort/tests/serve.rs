@@ -1,0 +1,187 @@
+//! `consort serve` as people start it: with demo data, on SQLite or PostgreSQL,
+//! stopped by a signal, and driven by a real browser.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A running server and what it printed at start.
+struct Server {
+    child: Child,
+    url: String,
+    credentials: Vec<(String, String, String)>,
+    stderr_path: PathBuf,
+}
+
+impl Server {
+    fn start(data: &Path, env: &[(&str, &str)]) -> Server {
+        let stderr_path = data.with_extension("stderr.log");
+        let stderr = std::fs::File::create(&stderr_path).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_consort"));
+        cmd.args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start consort serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut credentials = Vec::new();
+        loop {
+            let line = match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => line,
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!(
+                        "the server did not start: {}",
+                        std::fs::read_to_string(&stderr_path).unwrap_or_default()
+                    );
+                }
+            };
+            if let Some(rest) = line.strip_prefix("Consort is running at ") {
+                let url = rest.split_whitespace().next().unwrap().trim_end_matches('/').to_string();
+                return Server { child, url, credentials, stderr_path };
+            }
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            if parts.len() == 3 && parts[1].contains('@') {
+                credentials.push((parts[0].to_string(), parts[1].to_string(), parts[2].to_string()));
+            }
+        }
+    }
+
+    fn password_of(&self, email: &str) -> &str {
+        &self.credentials.iter().find(|(_, e, _)| e == email).expect("demo user printed").2
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    fn terminate(mut self) -> (bool, String) {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        (status.success(), std::fs::read_to_string(&self.stderr_path).unwrap_or_default())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn health(url: &str) -> serde_json::Value {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        reqwest::get(format!("{url}/api/v1/health")).await.unwrap().json().await.unwrap()
+    })
+}
+
+#[test]
+fn the_demo_loads_once_and_the_server_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let roles: Vec<&str> = server.credentials.iter().map(|(r, _, _)| r.as_str()).collect();
+    for role in ["admin", "coordinator", "buyer", "evaluator", "opener", "supplier"] {
+        assert!(roles.contains(&role), "no {role} printed: {roles:?}");
+    }
+    assert_eq!(health(&server.url)["database"], "SQLite");
+    let (clean, log) = server.terminate();
+    assert!(clean, "exit status after SIGTERM: {log}");
+    assert!(log.contains("shutting down") && log.contains("stopped"), "{log}");
+    assert!(log.contains("loaded the demo data"), "{log}");
+
+    let again = Server::start(&data, &[]);
+    assert!(again.credentials.is_empty(), "the demo loads only into an empty store");
+    let (clean, log) = again.terminate();
+    assert!(clean);
+    assert!(log.contains("demo data was not loaded"), "the log says why: {log}");
+}
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+#[test]
+fn the_same_binary_runs_on_postgresql() {
+    let admin = std::env::var("CONSORT_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("consort_test_{}_serve", std::process::id());
+    let psql = |sql: &str| -> Result<(), String> {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&admin).await.map_err(|e| e.to_string())?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut c).await.map_err(|e| e.to_string())?;
+            Ok(())
+        })
+    };
+    if let Err(e) = psql(&format!("CREATE DATABASE \"{name}\"")) {
+        if ci() {
+            panic!("PostgreSQL is required under CI=true but {admin} is unreachable: {e}");
+        }
+        eprintln!("\n*** SKIPPED the_same_binary_runs_on_postgresql: no PostgreSQL at {admin} ({e}).\n");
+        return;
+    }
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&name);
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[("DATABASE_URL", url.as_str())]);
+    let db = health(&server.url)["database"].clone();
+    let loaded = server.credentials.len();
+    let (clean, log) = server.terminate();
+    psql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).unwrap();
+    assert_eq!(db, "PostgreSQL");
+    assert!(loaded >= 6, "demo people printed: {loaded}");
+    assert!(clean, "{log}");
+    assert!(!dir.path().join("data").join("consort.db").exists(), "no SQLite file when on PostgreSQL");
+}
+
+#[test]
+fn a_real_browser_signs_in_as_the_demo_buyer_with_no_accessibility_violations() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let missing: Vec<String> = [
+        (root.join("node_modules/playwright-core").exists(), "npm packages (run `npm ci` in tests/browser)".to_string()),
+        (Path::new(&chromium).exists(), format!("Chromium at {chromium} (apt-get install chromium)")),
+        (Command::new("node").arg("--version").output().is_ok(), "Node.js".to_string()),
+    ]
+    .into_iter()
+    .filter(|(ok, _)| !ok)
+    .map(|(_, what)| what)
+    .collect();
+    if !missing.is_empty() {
+        if ci() {
+            panic!("the browser test needs {} under CI=true", missing.join(", "));
+        }
+        eprintln!("\n*** SKIPPED the browser journey: missing {}. `.ci/run` installs them.\n", missing.join(", "));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let shots = dir.path().join("screenshots");
+    let out = Command::new("node")
+        .arg(root.join("journey.mjs"))
+        .args([&server.url, "buyer@cmd.example", server.password_of("buyer@cmd.example")])
+        .arg(&shots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("run node");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    println!("{text}");
+    assert!(out.status.success(), "the browser journey failed:\n{text}");
+    assert!(text.contains(", 0 failed"), "{text}");
+}
