@@ -154,7 +154,13 @@ mod tests {
         }
         for p in &d.people {
             let org = d.organisations.iter().find(|o| o.id == p.org).unwrap();
-            assert!(p.role.fits(org.kind), "{} cannot be {} at {}", p.email, p.role, org.id);
+            assert!(
+                p.role.fits(org.kind),
+                "{} cannot be {} at {}",
+                p.email,
+                p.role,
+                org.id
+            );
         }
     }
 }

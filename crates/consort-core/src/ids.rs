@@ -147,7 +147,9 @@ impl Email {
         if !valid || !lower.contains('.') {
             return Err(ParseError::new(
                 "email",
-                format!("'{trimmed}' is not an email address in the right format, like name@example.gov.uk"),
+                format!(
+                    "'{trimmed}' is not an email address in the right format, like name@example.gov.uk"
+                ),
             ));
         }
         Ok(Self(lower))

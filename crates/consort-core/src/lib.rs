@@ -11,4 +11,4 @@ pub mod policy;
 pub mod sign_in;
 
 pub use ids::{Email, OrgId, ParseError};
-pub use org::{Organisation, OrgKind, Role};
+pub use org::{OrgKind, Organisation, Role};

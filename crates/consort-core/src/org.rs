@@ -55,7 +55,9 @@ impl FromStr for OrgKind {
             "coordinator" => Ok(OrgKind::Coordinator),
             other => Err(ParseError::new(
                 "kind",
-                format!("'{other}' is not a kind of organisation: use authority, supplier or coordinator"),
+                format!(
+                    "'{other}' is not a kind of organisation: use authority, supplier or coordinator"
+                ),
             )),
         }
     }
@@ -196,7 +198,10 @@ impl NewOrganisation {
         if name.is_empty() {
             errors.push(ParseError::new("name", "enter the organisation's name"));
         } else if name.chars().count() > 200 {
-            errors.push(ParseError::new("name", "the name must be 200 characters or fewer"));
+            errors.push(ParseError::new(
+                "name",
+                "the name must be 200 characters or fewer",
+            ));
         }
         let kind = kind.parse::<OrgKind>().map_err(|e| errors.push(e)).ok();
         let email = match contact_email.map(str::trim).filter(|s| !s.is_empty()) {
@@ -308,7 +313,13 @@ mod tests {
         for k in OrgKind::ALL {
             assert_eq!(k.as_str().parse::<OrgKind>().unwrap(), k);
         }
-        assert!("auditor".parse::<Role>().unwrap_err().reason.contains("evaluator"));
+        assert!(
+            "auditor"
+                .parse::<Role>()
+                .unwrap_err()
+                .reason
+                .contains("evaluator")
+        );
     }
 
     #[test]
@@ -340,11 +351,19 @@ mod tests {
 
     #[test]
     fn new_organisation_reports_every_bad_field() {
-        let errors = NewOrganisation::parse("nope", " ", "council", Some("x"), None, None).unwrap_err();
+        let errors =
+            NewOrganisation::parse("nope", " ", "council", Some("x"), None, None).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["id", "name", "kind", "contact_email"]);
-        let ok = NewOrganisation::parse("GB-LAE-HCK", "London Borough of Hackney", "authority", None, Some(" "), None)
-            .unwrap();
+        let ok = NewOrganisation::parse(
+            "GB-LAE-HCK",
+            "London Borough of Hackney",
+            "authority",
+            None,
+            Some(" "),
+            None,
+        )
+        .unwrap();
         assert_eq!(ok.0.contact.telephone, None);
     }
 }

@@ -133,7 +133,10 @@ mod tests {
 
     #[test]
     fn policy_asks_for_length_and_not_the_email() {
-        assert_eq!(check_policy("short", "a@b.com"), Err(PasswordError::TooShort));
+        assert_eq!(
+            check_policy("short", "a@b.com"),
+            Err(PasswordError::TooShort)
+        );
         assert_eq!(
             check_policy(&"x".repeat(300), "a@b.com"),
             Err(PasswordError::TooLong)
@@ -153,7 +156,11 @@ mod tests {
         assert!(hashing.verify("correct horse battery", &phc));
         assert!(!hashing.verify("correct horse batterY", &phc));
         assert!(!hashing.verify("anything", "not a hash"));
-        assert_ne!(phc, hashing.hash("correct horse battery").unwrap(), "salted");
+        assert_ne!(
+            phc,
+            hashing.hash("correct horse battery").unwrap(),
+            "salted"
+        );
     }
 
     #[test]

@@ -46,7 +46,10 @@ impl Actor {
 
     /// The roles they hold, each once, in [`Role::ALL`] order.
     pub fn roles(&self) -> Vec<Role> {
-        Role::ALL.into_iter().filter(|r| self.has_role(*r)).collect()
+        Role::ALL
+            .into_iter()
+            .filter(|r| self.has_role(*r))
+            .collect()
     }
 
     /// The audit log's name for them.
@@ -121,9 +124,10 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<(), Denied> {
     let admin = actor.has_role(Role::Admin);
     let public_body = actor.memberships.iter().any(|m| m.role != Role::Supplier);
     match action {
-        Action::ViewDashboard | Action::ListOrganisations => {
-            allow_if(!actor.memberships.is_empty(), "your account has no roles yet: ask an administrator to give you one")
-        }
+        Action::ViewDashboard | Action::ListOrganisations => allow_if(
+            !actor.memberships.is_empty(),
+            "your account has no roles yet: ask an administrator to give you one",
+        ),
         Action::ListConsortia => allow_if(
             public_body,
             "consortia are for contracting authorities and their coordinators",
@@ -159,16 +163,16 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<(), Denied> {
             actor.has_role(Role::Coordinator),
             "this page is for consortium coordinators",
         ),
-        Action::UseEvaluatorWorkspace => {
-            allow_if(actor.has_role(Role::Evaluator), "this page is for evaluators")
-        }
+        Action::UseEvaluatorWorkspace => allow_if(
+            actor.has_role(Role::Evaluator),
+            "this page is for evaluators",
+        ),
         Action::UseOpenerWorkspace => {
             allow_if(actor.has_role(Role::Opener), "this page is for bid openers")
         }
-        Action::UseSupplierWorkspace => allow_if(
-            actor.has_role(Role::Supplier),
-            "this page is for suppliers",
-        ),
+        Action::UseSupplierWorkspace => {
+            allow_if(actor.has_role(Role::Supplier), "this page is for suppliers")
+        }
     }
 }
 
@@ -212,8 +216,20 @@ mod tests {
         let admin = actor(&[("GB-LAE-HCK", Role::Admin)]);
         let camden = id("GB-LAE-CMD");
         let hackney = id("GB-LAE-HCK");
-        assert!(authorize(&camden_buyer, Action::ViewOrganisationPrivate { org: &camden }).is_ok());
-        assert!(authorize(&camden_buyer, Action::ViewOrganisationPrivate { org: &hackney }).is_err());
+        assert!(
+            authorize(
+                &camden_buyer,
+                Action::ViewOrganisationPrivate { org: &camden }
+            )
+            .is_ok()
+        );
+        assert!(
+            authorize(
+                &camden_buyer,
+                Action::ViewOrganisationPrivate { org: &hackney }
+            )
+            .is_err()
+        );
         assert!(authorize(&admin, Action::ViewOrganisationPrivate { org: &camden }).is_ok());
     }
 

@@ -54,7 +54,9 @@ pub fn check_throttle(
             return None;
         }
         let oldest = failures.oldest.unwrap_or(now);
-        let retry_after = (oldest + WINDOW).duration_since(now).max(SignedDuration::from_secs(1));
+        let retry_after = (oldest + WINDOW)
+            .duration_since(now)
+            .max(SignedDuration::from_secs(1));
         Some(Throttled { scope, retry_after })
     };
     match (

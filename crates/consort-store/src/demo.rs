@@ -26,15 +26,18 @@ impl Store {
         let mut people = Vec::with_capacity(data.people.len());
         for person in data.people {
             let pw = password::generate().map_err(|e| crate::StoreError::Refused(e.to_string()))?;
-            let hash = hashing.hash(&pw).map_err(|e| crate::StoreError::Refused(e.to_string()))?;
+            let hash = hashing
+                .hash(&pw)
+                .map_err(|e| crate::StoreError::Refused(e.to_string()))?;
             people.push((person, pw, hash));
         }
         let mut w = self.begin_write().await?;
         // Checked inside the write lock, so two servers started together cannot both load.
-        let (count,): (i64,) =
-            sqlx::query_as("SELECT (SELECT COUNT(*) FROM organisations) + (SELECT COUNT(*) FROM users)")
-                .fetch_one(&mut *w.tx)
-                .await?;
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM organisations) + (SELECT COUNT(*) FROM users)",
+        )
+        .fetch_one(&mut *w.tx)
+        .await?;
         if count > 0 {
             return Ok(DemoOutcome::StoreNotEmpty);
         }

@@ -62,7 +62,9 @@ pub enum StoreError {
     )]
     BadUrl(String),
     /// The database could not be reached.
-    #[error("cannot reach the database at {target}: {reason}. Check that it is running and that the address and credentials are right")]
+    #[error(
+        "cannot reach the database at {target}: {reason}. Check that it is running and that the address and credentials are right"
+    )]
     Unreachable {
         /// Host and port, or file.
         target: String,
@@ -70,7 +72,9 @@ pub enum StoreError {
         reason: String,
     },
     /// The data directory cannot be used.
-    #[error("the data directory {path} cannot be used: {reason}. Choose a writable directory with --data DIR")]
+    #[error(
+        "the data directory {path} cannot be used: {reason}. Choose a writable directory with --data DIR"
+    )]
     DataDir {
         /// The directory.
         path: String,
@@ -274,20 +278,27 @@ impl Store {
 
     /// Returns a stored setting, creating it with `make` when it is missing. Used
     /// for installation secrets that every server instance must share.
-    pub async fn setting_or_insert(&self, key: &str, make: impl FnOnce() -> String) -> Result<String> {
-        if let Some((value,)) = sqlx::query_as::<_, (String,)>("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?
+    pub async fn setting_or_insert(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> String,
+    ) -> Result<String> {
+        if let Some((value,)) =
+            sqlx::query_as::<_, (String,)>("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?
         {
             return Ok(value);
         }
         let mut w = self.begin_write().await?;
-        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(make())
-            .execute(&mut *w.tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(make())
+        .execute(&mut *w.tx)
+        .await?;
         let (value,): (String,) = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_one(&mut *w.tx)

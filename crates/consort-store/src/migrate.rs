@@ -53,7 +53,10 @@ async fn apply_pending(store: &Store, conn: &mut sqlx::AnyConnection) -> Result<
         sqlx::query_as("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
             .fetch_all(&mut *conn)
             .await?;
-    if let Some((v, name, _)) = applied.iter().find(|(v, _, _)| !MIGRATIONS.iter().any(|m| m.version == *v)) {
+    if let Some((v, name, _)) = applied
+        .iter()
+        .find(|(v, _, _)| !MIGRATIONS.iter().any(|m| m.version == *v))
+    {
         return Err(StoreError::Migration(format!(
             "the database has migration {v} ({name}), which this version of Consort does not know: it was written by a newer Consort"
         )));

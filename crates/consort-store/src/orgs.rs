@@ -27,13 +27,16 @@ fn org_from_row(row: &sqlx::any::AnyRow) -> Result<Organisation> {
         kind: kind.parse::<OrgKind>().map_err(corrupt)?,
         contact: ContactDetails {
             name: row.try_get("contact_name")?,
-            email: email.as_deref().map(Email::parse).transpose().map_err(corrupt)?,
+            email: email
+                .as_deref()
+                .map(Email::parse)
+                .transpose()
+                .map_err(corrupt)?,
             telephone: row.try_get("telephone")?,
             address: row.try_get("address")?,
         },
     })
 }
-
 
 /// Inserts an organisation and its audit entry within a write in progress.
 pub(crate) async fn insert_org(w: &mut WriteTx, actor: &str, org: &Organisation) -> Result<()> {
@@ -64,7 +67,12 @@ pub(crate) async fn insert_org(w: &mut WriteTx, actor: &str, org: &Organisation)
 }
 
 /// Inserts a consortium and its audit entry within a write in progress.
-pub(crate) async fn insert_consortium(w: &mut WriteTx, actor: &str, name: &str, coordinator: &OrgId) -> Result<i64> {
+pub(crate) async fn insert_consortium(
+    w: &mut WriteTx,
+    actor: &str,
+    name: &str,
+    coordinator: &OrgId,
+) -> Result<i64> {
     let now = w.now_text();
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO consortia (name, coordinator_id, created_at) VALUES ($1, $2, $3) RETURNING id",
@@ -74,7 +82,9 @@ pub(crate) async fn insert_consortium(w: &mut WriteTx, actor: &str, name: &str, 
     .bind(&now)
     .fetch_one(&mut *w.tx)
     .await
-    .map_err(|e| conflict_on_unique(e, || format!("a consortium called '{name}' already exists")))?;
+    .map_err(|e| {
+        conflict_on_unique(e, || format!("a consortium called '{name}' already exists"))
+    })?;
     w.audit(AuditEvent::new(
         actor,
         Some(coordinator.as_str()),
@@ -86,15 +96,26 @@ pub(crate) async fn insert_consortium(w: &mut WriteTx, actor: &str, name: &str, 
 }
 
 /// Adds a member and its audit entry within a write in progress.
-pub(crate) async fn insert_member(w: &mut WriteTx, actor: &str, consortium: &Consortium, org_id: &OrgId) -> Result<()> {
+pub(crate) async fn insert_member(
+    w: &mut WriteTx,
+    actor: &str,
+    consortium: &Consortium,
+    org_id: &OrgId,
+) -> Result<()> {
     let now = w.now_text();
-    sqlx::query("INSERT INTO consortium_members (consortium_id, org_id, joined_at) VALUES ($1, $2, $3)")
-        .bind(consortium.id)
-        .bind(org_id.as_str())
-        .bind(&now)
-        .execute(&mut *w.tx)
-        .await
-        .map_err(|e| conflict_on_unique(e, || format!("{org_id} is already a member of this consortium")))?;
+    sqlx::query(
+        "INSERT INTO consortium_members (consortium_id, org_id, joined_at) VALUES ($1, $2, $3)",
+    )
+    .bind(consortium.id)
+    .bind(org_id.as_str())
+    .bind(&now)
+    .execute(&mut *w.tx)
+    .await
+    .map_err(|e| {
+        conflict_on_unique(e, || {
+            format!("{org_id} is already a member of this consortium")
+        })
+    })?;
     w.audit(AuditEvent::new(
         actor,
         Some(consortium.coordinator.as_str()),
@@ -142,15 +163,19 @@ impl Store {
     }
 
     /// Creates a consortium led by `coordinator`, with no members yet.
-    pub async fn create_consortium(&self, actor: &str, name: &str, coordinator: &OrgId) -> Result<i64> {
+    pub async fn create_consortium(
+        &self,
+        actor: &str,
+        name: &str,
+        coordinator: &OrgId,
+    ) -> Result<i64> {
         let name = name.trim();
         if name.is_empty() {
             return Err(StoreError::Refused("a consortium needs a name".into()));
         }
-        let lead = self
-            .org(coordinator)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("no organisation has identifier {coordinator}")))?;
+        let lead = self.org(coordinator).await?.ok_or_else(|| {
+            StoreError::NotFound(format!("no organisation has identifier {coordinator}"))
+        })?;
         org::check_coordinator(&lead).map_err(|e| StoreError::Refused(e.to_string()))?;
         let mut w = self.begin_write().await?;
         let id = insert_consortium(&mut w, actor, name, coordinator).await?;
@@ -210,10 +235,9 @@ impl Store {
 
     /// Adds `org` to consortium `id`; audited as `consortium.member_joined`.
     pub async fn join_consortium(&self, actor: &str, id: i64, org_id: &OrgId) -> Result<()> {
-        let org = self
-            .org(org_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("no organisation has identifier {org_id}")))?;
+        let org = self.org(org_id).await?.ok_or_else(|| {
+            StoreError::NotFound(format!("no organisation has identifier {org_id}"))
+        })?;
         let mut w = self.begin_write().await?;
         let detail = self.consortium_or_not_found(id).await?;
         org::check_join(&org, &detail.members).map_err(|e| StoreError::Refused(e.to_string()))?;
@@ -225,7 +249,8 @@ impl Store {
     pub async fn leave_consortium(&self, actor: &str, id: i64, org_id: &OrgId) -> Result<()> {
         let mut w = self.begin_write().await?;
         let detail = self.consortium_or_not_found(id).await?;
-        org::check_leave(org_id, &detail.members).map_err(|e| StoreError::Refused(e.to_string()))?;
+        org::check_leave(org_id, &detail.members)
+            .map_err(|e| StoreError::Refused(e.to_string()))?;
         sqlx::query("DELETE FROM consortium_members WHERE consortium_id = $1 AND org_id = $2")
             .bind(id)
             .bind(org_id.as_str())

@@ -41,8 +41,13 @@ impl Store {
             .bind(&now)
             .execute(&mut *w.tx)
             .await?;
-        w.audit(AuditEvent::new(format!("user:{email}"), None, "user.signed_in", json!({ "user": user_id })))
-            .await?;
+        w.audit(AuditEvent::new(
+            format!("user:{email}"),
+            None,
+            "user.signed_in",
+            json!({ "user": user_id }),
+        ))
+        .await?;
         w.commit().await
     }
 
@@ -90,8 +95,13 @@ impl Store {
             .await?
             .rows_affected();
         if ended > 0 {
-            w.audit(AuditEvent::new(format!("user:{email}"), None, "user.signed_out", json!({})))
-                .await?;
+            w.audit(AuditEvent::new(
+                format!("user:{email}"),
+                None,
+                "user.signed_out",
+                json!({}),
+            ))
+            .await?;
         }
         w.commit().await
     }
@@ -99,19 +109,25 @@ impl Store {
     /// Records a sign-in attempt for rate limiting. Failures are not audit
     /// events: anyone can cause them, and they must not flood the audit log.
     pub async fn record_sign_in_attempt(&self, attempt: SignInAttempt<'_>) -> Result<()> {
-        sqlx::query("INSERT INTO sign_in_attempts (email, address, at, succeeded) VALUES ($1, $2, $3, $4)")
-            .bind(attempt.email)
-            .bind(attempt.address)
-            .bind(format_time(self.clock.now()))
-            .bind(i64::from(attempt.succeeded))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sign_in_attempts (email, address, at, succeeded) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(attempt.email)
+        .bind(attempt.address)
+        .bind(format_time(self.clock.now()))
+        .bind(i64::from(attempt.succeeded))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     /// Failed sign-ins within the rate-limiting window: for the account (since its
     /// last success) and for the address.
-    pub async fn recent_sign_in_failures(&self, email: &str, address: &str) -> Result<(RecentFailures, RecentFailures)> {
+    pub async fn recent_sign_in_failures(
+        &self,
+        email: &str,
+        address: &str,
+    ) -> Result<(RecentFailures, RecentFailures)> {
         let since = format_time(self.clock.now() - WINDOW);
         let account: (i64, Option<String>) = sqlx::query_as(
             "SELECT COUNT(*), MIN(at) FROM sign_in_attempts

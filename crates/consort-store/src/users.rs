@@ -53,7 +53,11 @@ pub(crate) async fn insert_user(w: &mut WriteTx, actor: &str, user: &NewUser) ->
     .bind(&now)
     .fetch_one(&mut *w.tx)
     .await
-    .map_err(|e| conflict_on_unique(e, || format!("there is already an account for {}", user.email)))?;
+    .map_err(|e| {
+        conflict_on_unique(e, || {
+            format!("there is already an account for {}", user.email)
+        })
+    })?;
     sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)")
         .bind(id)
         .bind(user.membership.org.as_str())
@@ -106,7 +110,12 @@ impl Store {
     }
 
     /// Gives an existing person another role.
-    pub async fn grant_role(&self, actor: &str, email: &Email, membership: &Membership) -> Result<()> {
+    pub async fn grant_role(
+        &self,
+        actor: &str,
+        email: &Email,
+        membership: &Membership,
+    ) -> Result<()> {
         self.check_role_fits(membership).await?;
         let user_id = self
             .user_id(email)
@@ -121,7 +130,10 @@ impl Store {
             .await
             .map_err(|e| {
                 conflict_on_unique(e, || {
-                    format!("{email} already holds the role '{}' at {}", membership.role, membership.org)
+                    format!(
+                        "{email} already holds the role '{}' at {}",
+                        membership.role, membership.org
+                    )
                 })
             })?;
         w.audit(AuditEvent::new(
@@ -136,11 +148,13 @@ impl Store {
 
     /// The account number for an email address.
     pub async fn user_id(&self, email: &Email) -> Result<Option<i64>> {
-        Ok(sqlx::query_as::<_, (i64,)>("SELECT id FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|(id,)| id))
+        Ok(
+            sqlx::query_as::<_, (i64,)>("SELECT id FROM users WHERE email = $1")
+                .bind(email.as_str())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|(id,)| id),
+        )
     }
 
     /// What sign-in needs for the account with this email address.
@@ -160,19 +174,21 @@ impl Store {
 
     /// The person with this account number and every role they hold.
     pub async fn actor(&self, user_id: i64) -> Result<Option<Actor>> {
-        let Some((email,)): Option<(String,)> = sqlx::query_as("SELECT email FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?
+        let Some((email,)): Option<(String,)> =
+            sqlx::query_as("SELECT email FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?
         else {
             return Ok(None);
         };
         let corrupt = |e: consort_core::ParseError| StoreError::Corrupt(e.to_string());
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT org_id, role FROM memberships WHERE user_id = $1 ORDER BY org_id, role")
-                .bind(user_id)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT org_id, role FROM memberships WHERE user_id = $1 ORDER BY org_id, role",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
         let memberships = rows
             .iter()
             .map(|(org, role)| {
@@ -191,33 +207,49 @@ impl Store {
 
     /// Whether the person must choose a new password before going on.
     pub async fn must_change_password(&self, user_id: i64) -> Result<bool> {
-        let (must,): (i64,) = sqlx::query_as("SELECT must_change_password FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(&self.pool)
-            .await?;
+        let (must,): (i64,) =
+            sqlx::query_as("SELECT must_change_password FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(must != 0)
     }
 
     /// Replaces a person's password hash, clears any demand to change it, and ends
     /// every other session of theirs.
-    pub async fn set_password(&self, actor: &str, user_id: i64, password_hash: &str, keep_session: &str) -> Result<()> {
+    pub async fn set_password(
+        &self,
+        actor: &str,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: &str,
+    ) -> Result<()> {
         let mut w = self.begin_write().await?;
-        let changed = sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
-            .bind(password_hash)
-            .bind(user_id)
-            .execute(&mut *w.tx)
-            .await?
-            .rows_affected();
+        let changed = sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2",
+        )
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
         if changed == 0 {
-            return Err(StoreError::NotFound(format!("there is no account number {user_id}")));
+            return Err(StoreError::NotFound(format!(
+                "there is no account number {user_id}"
+            )));
         }
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
             .bind(user_id)
             .bind(keep_session)
             .execute(&mut *w.tx)
             .await?;
-        w.audit(AuditEvent::new(actor, None, "user.password_changed", json!({ "user": user_id })))
-            .await?;
+        w.audit(AuditEvent::new(
+            actor,
+            None,
+            "user.password_changed",
+            json!({ "user": user_id }),
+        ))
+        .await?;
         w.commit().await
     }
 

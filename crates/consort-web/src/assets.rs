@@ -35,11 +35,18 @@ pub async fn serve(Path(rest): Path<String>, headers: HeaderMap) -> Response {
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == asset.etag.as_bytes())
     {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache)]).into_response();
+        return (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+        )
+            .into_response();
     }
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
             (header::ETAG, etag),
             (header::CACHE_CONTROL, cache),
         ],

@@ -34,10 +34,18 @@ pub struct Chrome {
 const SECTIONS: &[(&str, &str, Action<'static>)] = &[
     ("/dashboard", "Dashboard", Action::ViewDashboard),
     ("/buying", "Buying", Action::UseBuyerWorkspace),
-    ("/coordination", "Coordination", Action::UseCoordinatorWorkspace),
+    (
+        "/coordination",
+        "Coordination",
+        Action::UseCoordinatorWorkspace,
+    ),
     ("/evaluation", "Evaluation", Action::UseEvaluatorWorkspace),
     ("/opening", "Bid opening", Action::UseOpenerWorkspace),
-    ("/opportunities", "Opportunities", Action::UseSupplierWorkspace),
+    (
+        "/opportunities",
+        "Opportunities",
+        Action::UseSupplierWorkspace,
+    ),
     ("/consortia", "Consortia", Action::ListConsortia),
     ("/organisations", "Organisations", Action::ListOrganisations),
     ("/admin/audit", "Audit log", Action::ViewAuditLog),
@@ -81,7 +89,10 @@ pub struct Visitor {
 impl FromRequestParts<AppState> for Visitor {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
@@ -95,7 +106,8 @@ impl FromRequestParts<AppState> for Visitor {
             if let Some(session) = state.store.touch_session(&hash).await? {
                 actor = state.store.actor(session.user_id).await?;
                 if actor.is_some() {
-                    must_change_password = state.store.must_change_password(session.user_id).await?;
+                    must_change_password =
+                        state.store.must_change_password(session.user_id).await?;
                     session_hash = Some(hash);
                 }
             }
@@ -139,7 +151,10 @@ impl SignedIn {
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let visitor = Visitor::from_request_parts(parts, state).await?;
         match (visitor.actor, visitor.session_hash) {
             (Some(actor), Some(session_hash)) => {

@@ -57,11 +57,17 @@ pub fn internal_error_response() -> Response {
         chrome: Chrome::default(),
         title: "Sorry, there is a problem with the service",
         heading: "Sorry, there is a problem with the service",
-        message: "Try again later. If the problem goes on, tell your administrator the time it happened.".into(),
+        message:
+            "Try again later. If the problem goes on, tell your administrator the time it happened."
+                .into(),
     };
     match page.render() {
         Ok(html) => (StatusCode::INTERNAL_SERVER_ERROR, Html(html)).into_response(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Sorry, there is a problem with the service").into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Sorry, there is a problem with the service",
+        )
+            .into_response(),
     }
 }
 

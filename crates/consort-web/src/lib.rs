@@ -27,11 +27,19 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Builds the application state, fetching (or creating, on first start) the
 /// installation's CSRF key from the store so every instance shares it.
-pub async fn app_state(store: Store, config: WebConfig) -> Result<AppState, consort_store::StoreError> {
-    let key_hex = store.setting_or_insert("csrf_key", || hex::encode(random_key())).await?;
+pub async fn app_state(
+    store: Store,
+    config: WebConfig,
+) -> Result<AppState, consort_store::StoreError> {
+    let key_hex = store
+        .setting_or_insert("csrf_key", || hex::encode(random_key()))
+        .await?;
     let mut key = [0u8; 32];
-    hex::decode_to_slice(&key_hex, &mut key)
-        .map_err(|e| consort_store::StoreError::Corrupt(format!("the stored CSRF key is not 32 bytes of hex: {e}")))?;
+    hex::decode_to_slice(&key_hex, &mut key).map_err(|e| {
+        consort_store::StoreError::Corrupt(format!(
+            "the stored CSRF key is not 32 bytes of hex: {e}"
+        ))
+    })?;
     Ok(AppState {
         store,
         config: Arc::new(config),
@@ -48,7 +56,10 @@ fn random_key() -> [u8; 32] {
 /// `GET /api/v1/health`: whether the server can reach its database.
 async fn health(State(state): State<AppState>) -> Response {
     match state.store.is_empty().await {
-        Ok(_) => Json(serde_json::json!({ "status": "ok", "database": state.store.backend().name() })).into_response(),
+        Ok(_) => {
+            Json(serde_json::json!({ "status": "ok", "database": state.store.backend().name() }))
+                .into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
             (
@@ -67,9 +78,15 @@ pub fn router(state: AppState) -> Router {
     use pages::{account, admin, consortia, dashboard, orgs};
     let pages = Router::new()
         .route("/", get(pages::home))
-        .route("/sign-in", get(account::sign_in_form).post(account::sign_in))
+        .route(
+            "/sign-in",
+            get(account::sign_in_form).post(account::sign_in),
+        )
         .route("/sign-out", post(account::sign_out))
-        .route("/account/password", get(account::password_form).post(account::change_password))
+        .route(
+            "/account/password",
+            get(account::password_form).post(account::change_password),
+        )
         .route("/dashboard", get(dashboard::dashboard))
         .route("/buying", get(dashboard::buying))
         .route("/coordination", get(dashboard::coordination))
@@ -83,7 +100,10 @@ pub fn router(state: AppState) -> Router {
         .route("/consortia", get(consortia::list).post(consortia::create))
         .route("/consortia/{id}", get(consortia::show))
         .route("/consortia/{id}/members", post(consortia::add_member))
-        .route("/consortia/{id}/members/{org}/remove", post(consortia::remove_member))
+        .route(
+            "/consortia/{id}/members/{org}/remove",
+            post(consortia::remove_member),
+        )
         .route("/admin/audit", get(admin::audit))
         .route("/accessibility", get(pages::accessibility))
         .route("/api/v1/health", get(health))

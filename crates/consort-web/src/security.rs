@@ -2,7 +2,7 @@
 //! headers every response carries.
 
 use crate::state::AppState;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -91,7 +91,8 @@ pub fn client_address(state: &AppState, headers: &HeaderMap, peer: Option<Socket
     {
         return forwarded.to_string();
     }
-    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// The CSRF token for this visitor, put in every form. Present in request
@@ -100,7 +101,8 @@ pub fn client_address(state: &AppState, headers: &HeaderMap, peer: Option<Socket
 pub struct CsrfToken(pub String);
 
 fn csrf_token_for(key: &[u8; 32], cookie: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(cookie.as_bytes());
     URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
@@ -109,7 +111,8 @@ fn csrf_matches(key: &[u8; 32], cookie: &str, token: &str) -> bool {
     let Ok(given) = URL_SAFE_NO_PAD.decode(token) else {
         return false;
     };
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(cookie.as_bytes());
     mac.verify_slice(&given).is_ok()
 }
@@ -121,12 +124,16 @@ fn csrf_matches(key: &[u8; 32], cookie: &str, token: &str) -> bool {
 /// token, and cannot plant a cookie of its own that matches a token.
 pub async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let secure = is_https(&state, request.headers());
-    let (cookie, fresh) = match cookie_value(request.headers(), CSRF_COOKIE).filter(|c| c.len() >= 32) {
-        Some(c) => (c, false),
-        None => (random_token(), true),
-    };
+    let (cookie, fresh) =
+        match cookie_value(request.headers(), CSRF_COOKIE).filter(|c| c.len() >= 32) {
+            Some(c) => (c, false),
+            None => (random_token(), true),
+        };
     let token = csrf_token_for(&state.csrf_key, &cookie);
-    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     let mut request = request;
     if unsafe_method {
         let (parts, body) = request.into_parts();
@@ -140,14 +147,24 @@ pub async fn csrf(State(state): State<AppState>, request: Request, next: Next) -
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let bytes = match http_body_util::Limited::new(body, MAX_FORM_BYTES).collect().await {
+        let bytes = match http_body_util::Limited::new(body, MAX_FORM_BYTES)
+            .collect()
+            .await
+        {
             Ok(b) => b.to_bytes(),
-            Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "the form is too large").into_response(),
+            Err(_) => {
+                return (StatusCode::PAYLOAD_TOO_LARGE, "the form is too large").into_response();
+            }
         };
         let form_token = if is_form {
             serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
                 .ok()
-                .and_then(|fields| fields.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v))
+                .and_then(|fields| {
+                    fields
+                        .into_iter()
+                        .find(|(k, _)| k == CSRF_FIELD)
+                        .map(|(_, v)| v)
+                })
         } else {
             None
         };
@@ -159,14 +176,15 @@ pub async fn csrf(State(state): State<AppState>, request: Request, next: Next) -
             tracing::warn!(path = %parts.uri.path(), "rejected a state-changing request without a valid CSRF token");
             return crate::pages::csrf_failure();
         }
-        request = Request::from_parts(parts, Body::from(Bytes::from(bytes)));
+        request = Request::from_parts(parts, Body::from(bytes));
     }
     request.extensions_mut().insert(CsrfToken(token));
     let mut response = next.run(request).await;
     if fresh {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, cookie, secure, false));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(CSRF_COOKIE, cookie, secure, false),
+        );
     }
     response
 }
@@ -176,15 +194,24 @@ pub async fn csrf(State(state): State<AppState>, request: Request, next: Next) -
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    h.insert("content-security-policy", HeaderValue::from_static(CONTENT_SECURITY_POLICY));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
     );
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -26,10 +26,22 @@ struct Cli {
 #[derive(Args)]
 struct StorageArgs {
     /// The data directory (the SQLite database and, later, documents).
-    #[arg(long = "data", global = true, env = "CONSORT_DATA", default_value = "./consort-data", value_name = "DIR")]
+    #[arg(
+        long = "data",
+        global = true,
+        env = "CONSORT_DATA",
+        default_value = "./consort-data",
+        value_name = "DIR"
+    )]
     data_dir: PathBuf,
     /// A PostgreSQL URL; when set, the data is kept there instead of in SQLite.
-    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     database_url: Option<String>,
 }
 
@@ -54,7 +66,12 @@ enum Command {
 #[derive(Args)]
 struct ServeArgs {
     /// The address and port to listen on.
-    #[arg(long, env = "CONSORT_BIND", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    #[arg(
+        long,
+        env = "CONSORT_BIND",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
     bind: String,
     /// Load the demonstration data set, if the store is empty.
     #[arg(long)]
@@ -168,7 +185,10 @@ enum AuditCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -188,7 +208,9 @@ fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("CONSORT_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("CONSORT_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
@@ -207,7 +229,10 @@ fn cli_actor() -> String {
 async fn open_store(storage: &StorageArgs) -> Result<Store> {
     let config = StoreConfig {
         data_dir: storage.data_dir.clone(),
-        database_url: storage.database_url.clone().filter(|u| !u.trim().is_empty()),
+        database_url: storage
+            .database_url
+            .clone()
+            .filter(|u| !u.trim().is_empty()),
     };
     Ok(Store::open(&config, Clock::system()).await?)
 }
@@ -235,10 +260,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 async fn serve(storage: &StorageArgs, args: ServeArgs) -> Result<ExitCode> {
-    let addr: SocketAddr = args
-        .bind
-        .parse()
-        .map_err(|_| anyhow!("--bind {} is not an address and port such as 127.0.0.1:8080", args.bind))?;
+    let addr: SocketAddr = args.bind.parse().map_err(|_| {
+        anyhow!(
+            "--bind {} is not an address and port such as 127.0.0.1:8080",
+            args.bind
+        )
+    })?;
     // Bind before touching the data, so a port in use changes nothing.
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
@@ -248,15 +275,29 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> Result<ExitCode> {
         }
     })?;
     let store = open_store(storage).await?;
-    tracing::info!(backend = store.backend().name(), location = store.location(), "store open");
+    tracing::info!(
+        backend = store.backend().name(),
+        location = store.location(),
+        "store open"
+    );
     let hashing = PasswordHashing::new(HashCost::Standard);
     if args.demo {
         match store.load_demo(hashing).await? {
             DemoOutcome::Loaded(people) => {
-                tracing::info!(people = people.len(), "loaded the demo data into the empty store");
-                println!("Demo data loaded. Sign in as any of these (the passwords are shown only now):");
+                tracing::info!(
+                    people = people.len(),
+                    "loaded the demo data into the empty store"
+                );
+                println!(
+                    "Demo data loaded. Sign in as any of these (the passwords are shown only now):"
+                );
                 for (person, pw) in &people {
-                    println!("  {:<12} {:<30} {}", person.role.as_str(), person.email.as_str(), pw);
+                    println!(
+                        "  {:<12} {:<30} {}",
+                        person.role.as_str(),
+                        person.email.as_str(),
+                        pw
+                    );
                 }
             }
             DemoOutcome::StoreNotEmpty => {
@@ -277,10 +318,13 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> Result<ExitCode> {
     let local = listener.local_addr()?;
     tracing::info!("listening on http://{local}");
     println!("Consort is running at http://{local}/ (press Ctrl+C to stop)");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped unexpectedly")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped unexpectedly")?;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
@@ -310,19 +354,37 @@ async fn shutdown_signal() {
 
 async fn org(storage: &StorageArgs, cmd: OrgCommand) -> Result<ExitCode> {
     match cmd {
-        OrgCommand::Add { id, name, kind, email, telephone, address } => {
-            let org = NewOrganisation::parse(&id, &name, &kind, email.as_deref(), telephone.as_deref(), address.as_deref())
-                .map_err(|errors| {
-                    anyhow!(
-                        "{}",
-                        errors
-                            .iter()
-                            .map(|e| format!("--{}: {}", e.field.replace('_', "-").replace("contact-", ""), e.reason))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    )
-                })?
-                .0;
+        OrgCommand::Add {
+            id,
+            name,
+            kind,
+            email,
+            telephone,
+            address,
+        } => {
+            let org = NewOrganisation::parse(
+                &id,
+                &name,
+                &kind,
+                email.as_deref(),
+                telephone.as_deref(),
+                address.as_deref(),
+            )
+            .map_err(|errors| {
+                anyhow!(
+                    "{}",
+                    errors
+                        .iter()
+                        .map(|e| format!(
+                            "--{}: {}",
+                            e.field.replace('_', "-").replace("contact-", ""),
+                            e.reason
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })?
+            .0;
             let store = open_store(storage).await?;
             store.create_org(&cli_actor(), &org).await?;
             println!("added {} {} ({})", org.kind, org.id, org.name);
@@ -339,13 +401,20 @@ async fn org(storage: &StorageArgs, cmd: OrgCommand) -> Result<ExitCode> {
 
 fn parse_membership(org: &str, role: &str) -> Result<Membership> {
     let org = OrgId::parse(org).map_err(|e| anyhow!("--org: {}", e.reason))?;
-    let role = role.parse::<Role>().map_err(|e| anyhow!("--role: {}", e.reason))?;
+    let role = role
+        .parse::<Role>()
+        .map_err(|e| anyhow!("--role: {}", e.reason))?;
     Ok(Membership { org, role })
 }
 
 async fn user(storage: &StorageArgs, cmd: UserCommand) -> Result<ExitCode> {
     match cmd {
-        UserCommand::Add { email, org, role, password_stdin } => {
+        UserCommand::Add {
+            email,
+            org,
+            role,
+            password_stdin,
+        } => {
             let email = Email::parse(&email).map_err(|e| anyhow!("--email: {}", e.reason))?;
             let membership = parse_membership(&org, &role)?;
             let (password, generated) = if password_stdin {
@@ -354,12 +423,16 @@ async fn user(storage: &StorageArgs, cmd: UserCommand) -> Result<ExitCode> {
                     eprintln!("Type the password and press Enter:");
                 }
                 let mut line = String::new();
-                stdin.lock().read_line(&mut line).context("reading the password from standard input")?;
+                stdin
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
                 let pw = line.trim_end_matches(['\r', '\n']).to_string();
                 if pw.is_empty() {
                     bail!("--password-stdin: standard input held no password");
                 }
-                password::check_policy(&pw, email.as_str()).map_err(|e| anyhow!("password: {e}"))?;
+                password::check_policy(&pw, email.as_str())
+                    .map_err(|e| anyhow!("password: {e}"))?;
                 (pw, false)
             } else {
                 (password::generate()?, true)
@@ -399,21 +472,31 @@ async fn consortium(storage: &StorageArgs, cmd: ConsortiumCommand) -> Result<Exi
     let org_arg = |s: &str| OrgId::parse(s).map_err(|e| anyhow!("--org: {}", e.reason));
     match cmd {
         ConsortiumCommand::Create { name, coordinator } => {
-            let coordinator = OrgId::parse(&coordinator).map_err(|e| anyhow!("--coordinator: {}", e.reason))?;
-            let id = store.create_consortium(&cli_actor(), &name, &coordinator).await?;
+            let coordinator =
+                OrgId::parse(&coordinator).map_err(|e| anyhow!("--coordinator: {}", e.reason))?;
+            let id = store
+                .create_consortium(&cli_actor(), &name, &coordinator)
+                .await?;
             println!("created consortium {id}: {name}");
         }
         ConsortiumCommand::Join { consortium, org } => {
-            store.join_consortium(&cli_actor(), consortium, &org_arg(&org)?).await?;
+            store
+                .join_consortium(&cli_actor(), consortium, &org_arg(&org)?)
+                .await?;
             println!("{org} joined consortium {consortium}");
         }
         ConsortiumCommand::Leave { consortium, org } => {
-            store.leave_consortium(&cli_actor(), consortium, &org_arg(&org)?).await?;
+            store
+                .leave_consortium(&cli_actor(), consortium, &org_arg(&org)?)
+                .await?;
             println!("{org} left consortium {consortium}");
         }
         ConsortiumCommand::List => {
             for c in store.consortia().await? {
-                println!("{:>4}  {}  (coordinator {})", c.consortium.id, c.consortium.name, c.consortium.coordinator);
+                println!(
+                    "{:>4}  {}  (coordinator {})",
+                    c.consortium.id, c.consortium.name, c.consortium.coordinator
+                );
                 for m in &c.members {
                     println!("        {m}");
                 }

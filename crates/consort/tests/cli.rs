@@ -7,14 +7,23 @@ fn consort(data: &std::path::Path, args: &[&str]) -> Output {
     consort_with(data, args, &[], None)
 }
 
-fn consort_with(data: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+fn consort_with(
+    data: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&str>,
+) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_consort"));
     cmd.arg("--data")
         .arg(data)
         .args(args)
         .env_remove("DATABASE_URL")
         .env("CONSORT_LOG", "warn")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in env {
@@ -22,7 +31,12 @@ fn consort_with(data: &std::path::Path, args: &[&str], env: &[(&str, &str)], std
     }
     let mut child = cmd.spawn().expect("run consort");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     child.wait_with_output().expect("consort finishes")
 }
@@ -37,7 +51,11 @@ fn stderr(o: &Output) -> String {
 
 /// The one line a failing command prints, checked to be a single `error:` line.
 fn one_line_error(o: &Output) -> String {
-    assert!(!o.status.success(), "expected failure, got success: {}", stdout(o));
+    assert!(
+        !o.status.success(),
+        "expected failure, got success: {}",
+        stdout(o)
+    );
     let err = stderr(o);
     let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(lines.len(), 1, "one error line expected in: {err}");
@@ -48,14 +66,53 @@ fn one_line_error(o: &Output) -> String {
 fn organisations_are_added_listed_and_audited() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let o = consort(&data, &["org", "add", "--id", "gb-lae-cmd", "--name", "London Borough of Camden", "--kind", "authority"]);
+    let o = consort(
+        &data,
+        &[
+            "org",
+            "add",
+            "--id",
+            "gb-lae-cmd",
+            "--name",
+            "London Borough of Camden",
+            "--kind",
+            "authority",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("GB-LAE-CMD"));
-    let o = consort(&data, &["org", "add", "--id", "GB-COH-01234567", "--name", "Example Ltd", "--kind", "supplier"]);
+    let o = consort(
+        &data,
+        &[
+            "org",
+            "add",
+            "--id",
+            "GB-COH-01234567",
+            "--name",
+            "Example Ltd",
+            "--kind",
+            "supplier",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let list = stdout(&consort(&data, &["org", "list"]));
-    assert!(list.contains("GB-LAE-CMD") && list.contains("Example Ltd"), "{list}");
-    let dup = one_line_error(&consort(&data, &["org", "add", "--id", "GB-LAE-CMD", "--name", "Again", "--kind", "authority"]));
+    assert!(
+        list.contains("GB-LAE-CMD") && list.contains("Example Ltd"),
+        "{list}"
+    );
+    let dup = one_line_error(&consort(
+        &data,
+        &[
+            "org",
+            "add",
+            "--id",
+            "GB-LAE-CMD",
+            "--name",
+            "Again",
+            "--kind",
+            "authority",
+        ],
+    ));
     assert!(dup.contains("already exists"), "{dup}");
     let verify = consort(&data, &["audit", "verify"]);
     assert!(verify.status.success());
@@ -66,17 +123,53 @@ fn organisations_are_added_listed_and_audited() {
 fn bad_organisation_fields_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let e = one_line_error(&consort(&data, &["org", "add", "--id", "camden", "--name", "Camden", "--kind", "council"]));
+    let e = one_line_error(&consort(
+        &data,
+        &[
+            "org", "add", "--id", "camden", "--name", "Camden", "--kind", "council",
+        ],
+    ));
     assert!(e.contains("--id") && e.contains("--kind"), "{e}");
-    assert!(!data.join("consort.db").exists(), "nothing was written for invalid input");
+    assert!(
+        !data.join("consort.db").exists(),
+        "nothing was written for invalid input"
+    );
 }
 
 #[test]
 fn users_get_a_one_time_password_or_read_one_from_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    assert!(consort(&data, &["org", "add", "--id", "GB-LAE-CMD", "--name", "Camden", "--kind", "authority"]).status.success());
-    let o = consort(&data, &["user", "add", "--email", "buyer@camden.gov.uk", "--org", "GB-LAE-CMD", "--role", "buyer"]);
+    assert!(
+        consort(
+            &data,
+            &[
+                "org",
+                "add",
+                "--id",
+                "GB-LAE-CMD",
+                "--name",
+                "Camden",
+                "--kind",
+                "authority"
+            ]
+        )
+        .status
+        .success()
+    );
+    let o = consort(
+        &data,
+        &[
+            "user",
+            "add",
+            "--email",
+            "buyer@camden.gov.uk",
+            "--org",
+            "GB-LAE-CMD",
+            "--role",
+            "buyer",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     let pw = out
@@ -87,7 +180,17 @@ fn users_get_a_one_time_password_or_read_one_from_stdin() {
     assert!(out.contains("must be changed"));
     let o = consort_with(
         &data,
-        &["user", "add", "--email", "eval@camden.gov.uk", "--org", "GB-LAE-CMD", "--role", "evaluator", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "--email",
+            "eval@camden.gov.uk",
+            "--org",
+            "GB-LAE-CMD",
+            "--role",
+            "evaluator",
+            "--password-stdin",
+        ],
         &[],
         Some("a perfectly long password\n"),
     );
@@ -95,12 +198,34 @@ fn users_get_a_one_time_password_or_read_one_from_stdin() {
     assert!(!stdout(&o).contains("one-time"));
     let short = consort_with(
         &data,
-        &["user", "add", "--email", "x@camden.gov.uk", "--org", "GB-LAE-CMD", "--role", "buyer", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "--email",
+            "x@camden.gov.uk",
+            "--org",
+            "GB-LAE-CMD",
+            "--role",
+            "buyer",
+            "--password-stdin",
+        ],
         &[],
         Some("short\n"),
     );
     assert!(one_line_error(&short).contains("12 characters"));
-    let grant = consort(&data, &["user", "grant", "--email", "buyer@camden.gov.uk", "--org", "GB-LAE-CMD", "--role", "opener"]);
+    let grant = consort(
+        &data,
+        &[
+            "user",
+            "grant",
+            "--email",
+            "buyer@camden.gov.uk",
+            "--org",
+            "GB-LAE-CMD",
+            "--role",
+            "opener",
+        ],
+    );
     assert!(grant.status.success(), "{}", stderr(&grant));
 }
 
@@ -108,11 +233,39 @@ fn users_get_a_one_time_password_or_read_one_from_stdin() {
 fn an_unknown_organisation_in_user_add_is_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let e = one_line_error(&consort(&data, &["user", "add", "--email", "a@b.gov.uk", "--org", "GB-LAE-ZZZ", "--role", "buyer"]));
+    let e = one_line_error(&consort(
+        &data,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@b.gov.uk",
+            "--org",
+            "GB-LAE-ZZZ",
+            "--role",
+            "buyer",
+        ],
+    ));
     assert!(e.contains("GB-LAE-ZZZ") && e.contains("org add"), "{e}");
-    let e = one_line_error(&consort(&data, &["user", "add", "--email", "a@b.gov.uk", "--org", "GB-LAE-ZZZ", "--role", "boss"]));
+    let e = one_line_error(&consort(
+        &data,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@b.gov.uk",
+            "--org",
+            "GB-LAE-ZZZ",
+            "--role",
+            "boss",
+        ],
+    ));
     assert!(e.contains("--role"), "{e}");
-    assert_eq!(stdout(&consort(&data, &["audit", "verify"])).trim(), "OK 0 entries", "nothing half-written");
+    assert_eq!(
+        stdout(&consort(&data, &["audit", "verify"])).trim(),
+        "OK 0 entries",
+        "nothing half-written"
+    );
 }
 
 #[test]
@@ -124,16 +277,27 @@ fn a_malformed_database_url_is_one_clear_line() {
         let e = one_line_error(&o);
         assert!(e.contains("DATABASE_URL"), "{url}: {e}");
     }
-    assert!(!data.exists(), "a bad DATABASE_URL creates no data directory");
+    assert!(
+        !data.exists(),
+        "a bad DATABASE_URL creates no data directory"
+    );
 }
 
 #[test]
 fn an_unreachable_database_is_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     // Port 1 on loopback refuses connections at once.
-    let o = consort_with(&dir.path().join("d"), &["org", "list"], &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/consort")], None);
+    let o = consort_with(
+        &dir.path().join("d"),
+        &["org", "list"],
+        &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/consort")],
+        None,
+    );
     let e = one_line_error(&o);
-    assert!(e.contains("cannot reach the database at 127.0.0.1:1"), "{e}");
+    assert!(
+        e.contains("cannot reach the database at 127.0.0.1:1"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -162,10 +326,33 @@ fn a_port_in_use_is_one_clear_line_and_writes_nothing() {
 fn audit_verify_names_the_first_tampered_entry() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    for (id, name) in [("GB-LAE-CMD", "Camden"), ("GB-LAE-HCK", "Hackney"), ("GB-LAE-ISL", "Islington")] {
-        assert!(consort(&data, &["org", "add", "--id", id, "--name", name, "--kind", "authority"]).status.success());
+    for (id, name) in [
+        ("GB-LAE-CMD", "Camden"),
+        ("GB-LAE-HCK", "Hackney"),
+        ("GB-LAE-ISL", "Islington"),
+    ] {
+        assert!(
+            consort(
+                &data,
+                &[
+                    "org",
+                    "add",
+                    "--id",
+                    id,
+                    "--name",
+                    name,
+                    "--kind",
+                    "authority"
+                ]
+            )
+            .status
+            .success()
+        );
     }
-    assert_eq!(stdout(&consort(&data, &["audit", "verify"])).trim(), "OK 3 entries");
+    assert_eq!(
+        stdout(&consort(&data, &["audit", "verify"])).trim(),
+        "OK 3 entries"
+    );
     // Someone with the database file removes the guard trigger and edits entry 2.
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -188,15 +375,76 @@ fn audit_verify_names_the_first_tampered_entry() {
 fn consortia_are_created_and_joined_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    for (id, kind) in [("GB-LAE-CMD", "authority"), ("GB-COH-ZZ000100", "coordinator")] {
-        assert!(consort(&data, &["org", "add", "--id", id, "--name", id, "--kind", kind]).status.success());
+    for (id, kind) in [
+        ("GB-LAE-CMD", "authority"),
+        ("GB-COH-ZZ000100", "coordinator"),
+    ] {
+        assert!(
+            consort(
+                &data,
+                &["org", "add", "--id", id, "--name", id, "--kind", kind]
+            )
+            .status
+            .success()
+        );
     }
-    let o = consort(&data, &["consortium", "create", "--name", "London Housing", "--coordinator", "GB-COH-ZZ000100"]);
+    let o = consort(
+        &data,
+        &[
+            "consortium",
+            "create",
+            "--name",
+            "London Housing",
+            "--coordinator",
+            "GB-COH-ZZ000100",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(consort(&data, &["consortium", "join", "--consortium", "1", "--org", "GB-LAE-CMD"]).status.success());
-    let e = one_line_error(&consort(&data, &["consortium", "join", "--consortium", "1", "--org", "GB-LAE-CMD"]));
+    assert!(
+        consort(
+            &data,
+            &[
+                "consortium",
+                "join",
+                "--consortium",
+                "1",
+                "--org",
+                "GB-LAE-CMD"
+            ]
+        )
+        .status
+        .success()
+    );
+    let e = one_line_error(&consort(
+        &data,
+        &[
+            "consortium",
+            "join",
+            "--consortium",
+            "1",
+            "--org",
+            "GB-LAE-CMD",
+        ],
+    ));
     assert!(e.contains("already a member"), "{e}");
     assert!(stdout(&consort(&data, &["consortium", "list"])).contains("GB-LAE-CMD"));
-    assert!(consort(&data, &["consortium", "leave", "--consortium", "1", "--org", "GB-LAE-CMD"]).status.success());
-    assert_eq!(stdout(&consort(&data, &["audit", "verify"])).trim(), "OK 5 entries");
+    assert!(
+        consort(
+            &data,
+            &[
+                "consortium",
+                "leave",
+                "--consortium",
+                "1",
+                "--org",
+                "GB-LAE-CMD"
+            ]
+        )
+        .status
+        .success()
+    );
+    assert_eq!(
+        stdout(&consort(&data, &["audit", "verify"])).trim(),
+        "OK 5 entries"
+    );
 }

@@ -31,6 +31,12 @@ impl Server {
         }
         let mut child = cmd.spawn().expect("start consort serve");
         let stdout = child.stdout.take().unwrap();
+        let mut server = Server {
+            child,
+            url: String::new(),
+            credentials: Vec::new(),
+            stderr_path,
+        };
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -39,31 +45,36 @@ impl Server {
                 }
             }
         });
-        let mut credentials = Vec::new();
         loop {
-            let line = match rx.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) => line,
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!(
-                        "the server did not start: {}",
-                        std::fs::read_to_string(&stderr_path).unwrap_or_default()
-                    );
-                }
+            let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
+                panic!(
+                    "the server did not start: {}",
+                    std::fs::read_to_string(&server.stderr_path).unwrap_or_default()
+                );
             };
             if let Some(rest) = line.strip_prefix("Consort is running at ") {
-                let url = rest.split_whitespace().next().unwrap().trim_end_matches('/').to_string();
-                return Server { child, url, credentials, stderr_path };
+                let url = rest.split_whitespace().next().unwrap();
+                server.url = url.trim_end_matches('/').to_string();
+                return server;
             }
             let parts: Vec<&str> = line.split_whitespace().collect();
             if parts.len() == 3 && parts[1].contains('@') {
-                credentials.push((parts[0].to_string(), parts[1].to_string(), parts[2].to_string()));
+                server.credentials.push((
+                    parts[0].to_string(),
+                    parts[1].to_string(),
+                    parts[2].to_string(),
+                ));
             }
         }
     }
 
     fn password_of(&self, email: &str) -> &str {
-        &self.credentials.iter().find(|(_, e, _)| e == email).expect("demo user printed").2
+        &self
+            .credentials
+            .iter()
+            .find(|(_, e, _)| e == email)
+            .expect("demo user printed")
+            .2
     }
 
     /// Sends SIGTERM and waits for a clean exit.
@@ -72,7 +83,10 @@ impl Server {
         let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(killed.success());
         let status = self.child.wait().unwrap();
-        (status.success(), std::fs::read_to_string(&self.stderr_path).unwrap_or_default())
+        (
+            status.success(),
+            std::fs::read_to_string(&self.stderr_path).unwrap_or_default(),
+        )
     }
 }
 
@@ -86,7 +100,12 @@ impl Drop for Server {
 fn health(url: &str) -> serde_json::Value {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        reqwest::get(format!("{url}/api/v1/health")).await.unwrap().json().await.unwrap()
+        reqwest::get(format!("{url}/api/v1/health"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     })
 }
 
@@ -95,21 +114,41 @@ fn the_demo_loads_once_and_the_server_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let server = Server::start(&data, &[]);
-    let roles: Vec<&str> = server.credentials.iter().map(|(r, _, _)| r.as_str()).collect();
-    for role in ["admin", "coordinator", "buyer", "evaluator", "opener", "supplier"] {
+    let roles: Vec<&str> = server
+        .credentials
+        .iter()
+        .map(|(r, _, _)| r.as_str())
+        .collect();
+    for role in [
+        "admin",
+        "coordinator",
+        "buyer",
+        "evaluator",
+        "opener",
+        "supplier",
+    ] {
         assert!(roles.contains(&role), "no {role} printed: {roles:?}");
     }
     assert_eq!(health(&server.url)["database"], "SQLite");
     let (clean, log) = server.terminate();
     assert!(clean, "exit status after SIGTERM: {log}");
-    assert!(log.contains("shutting down") && log.contains("stopped"), "{log}");
+    assert!(
+        log.contains("shutting down") && log.contains("stopped"),
+        "{log}"
+    );
     assert!(log.contains("loaded the demo data"), "{log}");
 
     let again = Server::start(&data, &[]);
-    assert!(again.credentials.is_empty(), "the demo loads only into an empty store");
+    assert!(
+        again.credentials.is_empty(),
+        "the demo loads only into an empty store"
+    );
     let (clean, log) = again.terminate();
     assert!(clean);
-    assert!(log.contains("demo data was not loaded"), "the log says why: {log}");
+    assert!(
+        log.contains("demo data was not loaded"),
+        "the log says why: {log}"
+    );
 }
 
 fn ci() -> bool {
@@ -118,14 +157,20 @@ fn ci() -> bool {
 
 #[test]
 fn the_same_binary_runs_on_postgresql() {
-    let admin = std::env::var("CONSORT_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin = std::env::var("CONSORT_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("consort_test_{}_serve", std::process::id());
     let psql = |sql: &str| -> Result<(), String> {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
             use sqlx::Connection;
-            let mut c = sqlx::PgConnection::connect(&admin).await.map_err(|e| e.to_string())?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut c).await.map_err(|e| e.to_string())?;
+            let mut c = sqlx::PgConnection::connect(&admin)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut c)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(())
         })
     };
@@ -133,7 +178,9 @@ fn the_same_binary_runs_on_postgresql() {
         if ci() {
             panic!("PostgreSQL is required under CI=true but {admin} is unreachable: {e}");
         }
-        eprintln!("\n*** SKIPPED the_same_binary_runs_on_postgresql: no PostgreSQL at {admin} ({e}).\n");
+        eprintln!(
+            "\n*** SKIPPED the_same_binary_runs_on_postgresql: no PostgreSQL at {admin} ({e}).\n"
+        );
         return;
     }
     let mut url = url::Url::parse(&admin).unwrap();
@@ -147,7 +194,10 @@ fn the_same_binary_runs_on_postgresql() {
     assert_eq!(db, "PostgreSQL");
     assert!(loaded >= 6, "demo people printed: {loaded}");
     assert!(clean, "{log}");
-    assert!(!dir.path().join("data").join("consort.db").exists(), "no SQLite file when on PostgreSQL");
+    assert!(
+        !dir.path().join("data").join("consort.db").exists(),
+        "no SQLite file when on PostgreSQL"
+    );
 }
 
 #[test]
@@ -155,9 +205,18 @@ fn a_real_browser_signs_in_as_the_demo_buyer_with_no_accessibility_violations() 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let missing: Vec<String> = [
-        (root.join("node_modules/playwright-core").exists(), "npm packages (run `npm ci` in tests/browser)".to_string()),
-        (Path::new(&chromium).exists(), format!("Chromium at {chromium} (apt-get install chromium)")),
-        (Command::new("node").arg("--version").output().is_ok(), "Node.js".to_string()),
+        (
+            root.join("node_modules/playwright-core").exists(),
+            "npm packages (run `npm ci` in tests/browser)".to_string(),
+        ),
+        (
+            Path::new(&chromium).exists(),
+            format!("Chromium at {chromium} (apt-get install chromium)"),
+        ),
+        (
+            Command::new("node").arg("--version").output().is_ok(),
+            "Node.js".to_string(),
+        ),
     ]
     .into_iter()
     .filter(|(ok, _)| !ok)
@@ -165,9 +224,15 @@ fn a_real_browser_signs_in_as_the_demo_buyer_with_no_accessibility_violations() 
     .collect();
     if !missing.is_empty() {
         if ci() {
-            panic!("the browser test needs {} under CI=true", missing.join(", "));
+            panic!(
+                "the browser test needs {} under CI=true",
+                missing.join(", ")
+            );
         }
-        eprintln!("\n*** SKIPPED the browser journey: missing {}. `.ci/run` installs them.\n", missing.join(", "));
+        eprintln!(
+            "\n*** SKIPPED the browser journey: missing {}. `.ci/run` installs them.\n",
+            missing.join(", ")
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -175,12 +240,20 @@ fn a_real_browser_signs_in_as_the_demo_buyer_with_no_accessibility_violations() 
     let shots = dir.path().join("screenshots");
     let out = Command::new("node")
         .arg(root.join("journey.mjs"))
-        .args([&server.url, "buyer@cmd.example", server.password_of("buyer@cmd.example")])
+        .args([
+            &server.url,
+            "buyer@cmd.example",
+            server.password_of("buyer@cmd.example"),
+        ])
         .arg(&shots)
         .env("CHROMIUM", &chromium)
         .output()
         .expect("run node");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     println!("{text}");
     assert!(out.status.success(), "the browser journey failed:\n{text}");
     assert!(text.contains(", 0 failed"), "{text}");

@@ -29,12 +29,17 @@ impl Drop for TestDb {
             let store = self.store.clone();
             // Drop runs outside async code: do the clean-up on a thread of its own.
             std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async move {
                     store.close().await;
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
                         let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut conn)
+                            .await;
                     }
                 });
             })
@@ -56,7 +61,11 @@ pub async fn sqlite(clock: Clock) -> TestDb {
     )
     .await
     .expect("open SQLite store");
-    TestDb { store, _dir: dir, pg: None }
+    TestDb {
+        store,
+        _dir: dir,
+        pg: None,
+    }
 }
 
 /// A fresh PostgreSQL store in a database of its own, or `None` (after saying
@@ -79,13 +88,21 @@ pub async fn postgres(clock: Clock, test: &str) -> Option<TestDb> {
     let name = format!(
         "consort_test_{}_{}",
         std::process::id(),
-        test.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>()
+        test.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect::<String>()
     );
     let name: String = name.chars().take(60).collect();
     let drop_sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(drop_sql)).execute(&mut conn).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(drop_sql))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let create_sql = format!("CREATE DATABASE \"{name}\"");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(create_sql)).execute(&mut conn).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(create_sql))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     conn.close().await.ok();
     let mut url = url::Url::parse(&admin).unwrap();
     url.set_path(&name);
@@ -107,7 +124,9 @@ pub async fn postgres(clock: Clock, test: &str) -> Option<TestDb> {
         Err(e) => {
             if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
                 let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await;
             }
             panic!("open PostgreSQL store: {e}");
         }

@@ -10,9 +10,9 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use consort_core::Email;
 use consort_core::password;
 use consort_core::sign_in::check_throttle;
-use consort_core::Email;
 use consort_store::SignInAttempt;
 use serde::Deserialize;
 
@@ -105,7 +105,10 @@ pub async fn sign_in(
         let mut response = page(
             StatusCode::TOO_MANY_REQUESTS,
             email.as_str(),
-            vec![FieldError::new("email", super::sentence(&throttled.to_string()))],
+            vec![FieldError::new(
+                "email",
+                super::sentence(&throttled.to_string()),
+            )],
         );
         response.headers_mut().insert(
             header::RETRY_AFTER,
@@ -138,29 +141,47 @@ pub async fn sign_in(
         return Ok(page(
             StatusCode::UNPROCESSABLE_ENTITY,
             email.as_str(),
-            vec![FieldError::new("email", "Enter a correct email address and password")],
+            vec![FieldError::new(
+                "email",
+                "Enter a correct email address and password",
+            )],
         ));
     };
     let token = security::random_token();
     state
         .store
-        .create_session(record.user_id, email.as_str(), &security::session_hash(&token))
+        .create_session(
+            record.user_id,
+            email.as_str(),
+            &security::session_hash(&token),
+        )
         .await?;
     tracing::info!(user = record.user_id, "signed in");
-    let to = if record.must_change_password { "/account/password" } else { "/dashboard" };
+    let to = if record.must_change_password {
+        "/account/password"
+    } else {
+        "/dashboard"
+    };
     let secure = security::is_https(&state, &headers);
     Ok((
         StatusCode::SEE_OTHER,
         [
             (header::LOCATION, HeaderValue::from_static(to)),
-            (header::SET_COOKIE, security::set_cookie(SESSION_COOKIE, token, secure, false)),
+            (
+                header::SET_COOKIE,
+                security::set_cookie(SESSION_COOKIE, token, secure, false),
+            ),
         ],
     )
         .into_response())
 }
 
 /// `POST /sign-out`: ends the session and clears the cookie.
-pub async fn sign_out(State(state): State<AppState>, visitor: Visitor, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     if let (Some(hash), Some(actor)) = (&visitor.session_hash, &visitor.actor) {
         state.store.end_session(hash, actor.email.as_str()).await?;
     }
@@ -169,7 +190,10 @@ pub async fn sign_out(State(state): State<AppState>, visitor: Visitor, headers: 
         StatusCode::SEE_OTHER,
         [
             (header::LOCATION, HeaderValue::from_static("/sign-in")),
-            (header::SET_COOKIE, security::set_cookie(SESSION_COOKIE, String::new(), secure, true)),
+            (
+                header::SET_COOKIE,
+                security::set_cookie(SESSION_COOKIE, String::new(), secure, true),
+            ),
         ],
     )
         .into_response())
@@ -222,7 +246,8 @@ pub async fn change_password(
     visitor: Visitor,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let (Some(actor), Some(session_hash)) = (visitor.actor.clone(), visitor.session_hash.clone()) else {
+    let (Some(actor), Some(session_hash)) = (visitor.actor.clone(), visitor.session_hash.clone())
+    else {
         return Err(AppError::SignInRequired);
     };
     let mut errors = Vec::new();
@@ -238,17 +263,32 @@ pub async fn change_password(
         .await
         .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
     if form.current_password.is_empty() {
-        errors.push(FieldError::new("current_password", "Enter your current password"));
+        errors.push(FieldError::new(
+            "current_password",
+            "Enter your current password",
+        ));
     } else if !current_ok {
-        errors.push(FieldError::new("current_password", "Your current password is not correct"));
+        errors.push(FieldError::new(
+            "current_password",
+            "Your current password is not correct",
+        ));
     }
     if let Err(e) = password::check_policy(&form.new_password, actor.email.as_str()) {
-        errors.push(FieldError::new("new_password", super::sentence(&e.to_string())));
+        errors.push(FieldError::new(
+            "new_password",
+            super::sentence(&e.to_string()),
+        ));
     } else if form.new_password == form.current_password {
-        errors.push(FieldError::new("new_password", "Your new password must be different from your current one"));
+        errors.push(FieldError::new(
+            "new_password",
+            "Your new password must be different from your current one",
+        ));
     }
     if form.confirm_password != form.new_password {
-        errors.push(FieldError::new("confirm_password", "The passwords do not match"));
+        errors.push(FieldError::new(
+            "confirm_password",
+            "The passwords do not match",
+        ));
     }
     if !errors.is_empty() {
         return Ok(render(

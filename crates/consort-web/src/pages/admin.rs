@@ -28,8 +28,21 @@ pub struct AuditQuery {
 }
 
 /// `GET /admin/audit?page=N`: the audit log, newest first, for administrators.
-pub async fn audit(State(state): State<AppState>, user: SignedIn, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
     user.authorize(Action::ViewAuditLog)?;
-    let page = state.store.audit_page(q.page.unwrap_or(1), PER_PAGE).await?;
-    Ok(render(StatusCode::OK, &AuditLogPage { chrome: user.chrome, page }))
+    let page = state
+        .store
+        .audit_page(q.page.unwrap_or(1), PER_PAGE)
+        .await?;
+    Ok(render(
+        StatusCode::OK,
+        &AuditLogPage {
+            chrome: user.chrome,
+            page,
+        },
+    ))
 }

@@ -33,7 +33,12 @@ impl ConsortiaPage {
     }
 }
 
-async fn consortia_page(state: &AppState, user: SignedIn, name: String, errors: Vec<FieldError>) -> Result<Response, AppError> {
+async fn consortia_page(
+    state: &AppState,
+    user: SignedIn,
+    name: String,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
     user.authorize(Action::ListConsortia)?;
     let consortia = visible_consortia(&state.store, &user.actor).await?;
     let coordinators = state
@@ -41,9 +46,18 @@ async fn consortia_page(state: &AppState, user: SignedIn, name: String, errors: 
         .orgs()
         .await?
         .into_iter()
-        .filter(|o| o.kind != OrgKind::Supplier && user.authorize(Action::CreateConsortium { coordinator: &o.id }).is_ok())
+        .filter(|o| {
+            o.kind != OrgKind::Supplier
+                && user
+                    .authorize(Action::CreateConsortium { coordinator: &o.id })
+                    .is_ok()
+        })
         .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok(render(
         status,
         &ConsortiaPage {
@@ -71,17 +85,33 @@ pub struct NewConsortiumForm {
 }
 
 /// `POST /consortia`.
-pub async fn create(State(state): State<AppState>, user: SignedIn, Form(form): Form<NewConsortiumForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Form(form): Form<NewConsortiumForm>,
+) -> Result<Response, AppError> {
     let coordinator = OrgId::parse(&form.coordinator).map_err(|_| user.not_found())?;
-    user.authorize(Action::CreateConsortium { coordinator: &coordinator })?;
+    user.authorize(Action::CreateConsortium {
+        coordinator: &coordinator,
+    })?;
     if form.name.trim().is_empty() {
         let errors = vec![FieldError::new("name", "Enter a name for the consortium")];
         return consortia_page(&state, user, form.name, errors).await;
     }
-    match state.store.create_consortium(&user.actor.audit_name(), &form.name, &coordinator).await {
+    match state
+        .store
+        .create_consortium(&user.actor.audit_name(), &form.name, &coordinator)
+        .await
+    {
         Ok(id) => Ok(Redirect::to(&format!("/consortia/{id}")).into_response()),
         Err(StoreError::Conflict(m) | StoreError::Refused(m)) => {
-            consortia_page(&state, user, form.name, vec![FieldError::new("name", sentence(&m))]).await
+            consortia_page(
+                &state,
+                user,
+                form.name,
+                vec![FieldError::new("name", sentence(&m))],
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -109,7 +139,11 @@ impl ConsortiumPage {
 /// Loads a consortium the person may see; one they may not see is a 404, so that
 /// guessing numbers reveals nothing.
 async fn visible(state: &AppState, user: &SignedIn, id: i64) -> Result<ConsortiumDetail, AppError> {
-    let detail = state.store.consortium(id).await?.ok_or_else(|| user.not_found())?;
+    let detail = state
+        .store
+        .consortium(id)
+        .await?
+        .ok_or_else(|| user.not_found())?;
     user.authorize(Action::ViewConsortium {
         coordinator: &detail.consortium.coordinator,
         members: &detail.members,
@@ -118,13 +152,25 @@ async fn visible(state: &AppState, user: &SignedIn, id: i64) -> Result<Consortiu
     Ok(detail)
 }
 
-async fn consortium_page(state: &AppState, user: SignedIn, id: i64, errors: Vec<FieldError>) -> Result<Response, AppError> {
+async fn consortium_page(
+    state: &AppState,
+    user: SignedIn,
+    id: i64,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
     let detail = visible(state, &user, id).await?;
     let can_manage = user
-        .authorize(Action::ManageConsortium { coordinator: &detail.consortium.coordinator })
+        .authorize(Action::ManageConsortium {
+            coordinator: &detail.consortium.coordinator,
+        })
         .is_ok();
     let all = state.store.orgs().await?;
-    let name_of = |id: &OrgId| all.iter().find(|o| &o.id == id).map(|o| o.name.clone()).unwrap_or_else(|| id.to_string());
+    let name_of = |id: &OrgId| {
+        all.iter()
+            .find(|o| &o.id == id)
+            .map(|o| o.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
     let members: Vec<Organisation> = detail
         .members
         .iter()
@@ -135,7 +181,11 @@ async fn consortium_page(state: &AppState, user: SignedIn, id: i64, errors: Vec<
         .filter(|o| o.kind == OrgKind::Authority && !detail.members.contains(&o.id))
         .cloned()
         .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok(render(
         status,
         &ConsortiumPage {
@@ -152,7 +202,11 @@ async fn consortium_page(state: &AppState, user: SignedIn, id: i64, errors: Vec<
 }
 
 /// `GET /consortia/{id}`.
-pub async fn show(State(state): State<AppState>, user: SignedIn, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     consortium_page(&state, user, id, Vec::new()).await
 }
 
@@ -171,15 +225,35 @@ pub async fn add_member(
     Form(form): Form<MemberForm>,
 ) -> Result<Response, AppError> {
     let detail = visible(&state, &user, id).await?;
-    user.authorize(Action::ManageConsortium { coordinator: &detail.consortium.coordinator })?;
+    user.authorize(Action::ManageConsortium {
+        coordinator: &detail.consortium.coordinator,
+    })?;
     let org = match OrgId::parse(&form.org_id) {
         Ok(org) => org,
-        Err(e) => return consortium_page(&state, user, id, vec![FieldError::new("org_id", sentence(&e.reason))]).await,
+        Err(e) => {
+            return consortium_page(
+                &state,
+                user,
+                id,
+                vec![FieldError::new("org_id", sentence(&e.reason))],
+            )
+            .await;
+        }
     };
-    match state.store.join_consortium(&user.actor.audit_name(), id, &org).await {
+    match state
+        .store
+        .join_consortium(&user.actor.audit_name(), id, &org)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/consortia/{id}")).into_response()),
         Err(StoreError::Conflict(m) | StoreError::Refused(m) | StoreError::NotFound(m)) => {
-            consortium_page(&state, user, id, vec![FieldError::new("org_id", sentence(&m))]).await
+            consortium_page(
+                &state,
+                user,
+                id,
+                vec![FieldError::new("org_id", sentence(&m))],
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -192,10 +266,18 @@ pub async fn remove_member(
     Path((id, org)): Path<(i64, String)>,
 ) -> Result<Response, AppError> {
     let detail = visible(&state, &user, id).await?;
-    user.authorize(Action::ManageConsortium { coordinator: &detail.consortium.coordinator })?;
+    user.authorize(Action::ManageConsortium {
+        coordinator: &detail.consortium.coordinator,
+    })?;
     let org = OrgId::parse(&org).map_err(|_| user.not_found())?;
-    match state.store.leave_consortium(&user.actor.audit_name(), id, &org).await {
-        Ok(()) | Err(StoreError::Refused(_)) => Ok(Redirect::to(&format!("/consortia/{id}")).into_response()),
+    match state
+        .store
+        .leave_consortium(&user.actor.audit_name(), id, &org)
+        .await
+    {
+        Ok(()) | Err(StoreError::Refused(_)) => {
+            Ok(Redirect::to(&format!("/consortia/{id}")).into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -37,7 +37,10 @@ pub struct DashboardQuery {
 }
 
 /// The consortia a person can see, by the policy.
-pub(crate) async fn visible_consortia(store: &Store, actor: &Actor) -> Result<Vec<ConsortiumDetail>, AppError> {
+pub(crate) async fn visible_consortia(
+    store: &Store,
+    actor: &Actor,
+) -> Result<Vec<ConsortiumDetail>, AppError> {
     Ok(store
         .consortia()
         .await?
@@ -90,8 +93,14 @@ pub async fn dashboard(
                 Panel {
                     title: "Administration".into(),
                     lines: vec![
-                        format!("{} registered.", plural(orgs.len(), "organisation", "organisations")),
-                        format!("{} in the audit log.", plural(audit.total as usize, "entry", "entries")),
+                        format!(
+                            "{} registered.",
+                            plural(orgs.len(), "organisation", "organisations")
+                        ),
+                        format!(
+                            "{} in the audit log.",
+                            plural(audit.total as usize, "entry", "entries")
+                        ),
                     ],
                     links: vec![
                         ("/organisations".into(), "Organisations".into()),
@@ -106,23 +115,45 @@ pub async fn dashboard(
                     .collect();
                 Panel {
                     title: "Coordination".into(),
-                    lines: vec![at, format!("You coordinate {}.", plural(led.len(), "consortium", "consortia"))],
+                    lines: vec![
+                        at,
+                        format!(
+                            "You coordinate {}.",
+                            plural(led.len(), "consortium", "consortia")
+                        ),
+                    ],
                     links: led
                         .iter()
                         .map(|c| {
                             (
                                 format!("/consortia/{}", c.consortium.id),
-                                format!("{} ({})", c.consortium.name, plural(c.members.len(), "member", "members")),
+                                format!(
+                                    "{} ({})",
+                                    c.consortium.name,
+                                    plural(c.members.len(), "member", "members")
+                                ),
                             )
                         })
-                        .chain(std::iter::once(("/coordination".into(), "Coordination workspace".into())))
+                        .chain(std::iter::once((
+                            "/coordination".into(),
+                            "Coordination workspace".into(),
+                        )))
                         .collect(),
                 }
             }
             Role::Buyer => Panel {
                 title: "Buying".into(),
-                lines: vec![at, format!("Your organisation is in {}.", plural(consortia.len(), "consortium", "consortia"))],
-                links: vec![("/buying".into(), "Buying workspace".into()), ("/consortia".into(), "Consortia".into())],
+                lines: vec![
+                    at,
+                    format!(
+                        "Your organisation is in {}.",
+                        plural(consortia.len(), "consortium", "consortia")
+                    ),
+                ],
+                links: vec![
+                    ("/buying".into(), "Buying workspace".into()),
+                    ("/consortia".into(), "Consortia".into()),
+                ],
             },
             Role::Evaluator => Panel {
                 title: "Evaluation".into(),
@@ -194,7 +225,11 @@ pub async fn buying(State(state): State<AppState>, user: SignedIn) -> Result<Res
         "Buying",
         "Register your contracts, plan with your consortium and run procurements.",
         vec![
-            Section { title: "You buy for".into(), rows: orgs, empty: "You do not buy for any organisation.".into() },
+            Section {
+                title: "You buy for".into(),
+                rows: orgs,
+                empty: "You do not buy for any organisation.".into(),
+            },
             Section {
                 title: "Consortia".into(),
                 rows: consortium_rows(&consortia),
@@ -205,12 +240,18 @@ pub async fn buying(State(state): State<AppState>, user: SignedIn) -> Result<Res
 }
 
 /// `GET /coordination`: the coordinator's workspace.
-pub async fn coordination(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
+pub async fn coordination(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Response, AppError> {
     user.authorize(Action::UseCoordinatorWorkspace)?;
     let consortia: Vec<ConsortiumDetail> = visible_consortia(&state.store, &user.actor)
         .await?
         .into_iter()
-        .filter(|c| user.actor.has_role_at(Role::Coordinator, &c.consortium.coordinator))
+        .filter(|c| {
+            user.actor
+                .has_role_at(Role::Coordinator, &c.consortium.coordinator)
+        })
         .collect();
     let orgs = my_organisations(&state.store, &user.actor, Role::Coordinator).await?;
     workspace(
@@ -219,18 +260,26 @@ pub async fn coordination(State(state): State<AppState>, user: SignedIn) -> Resu
         "Coordination",
         "Bring members together and build the critical mass to buy as one.",
         vec![
-            Section { title: "You coordinate for".into(), rows: orgs, empty: "You coordinate for no organisation.".into() },
+            Section {
+                title: "You coordinate for".into(),
+                rows: orgs,
+                empty: "You coordinate for no organisation.".into(),
+            },
             Section {
                 title: "Consortia you coordinate".into(),
                 rows: consortium_rows(&consortia),
-                empty: "You do not coordinate a consortium yet. Start one from the consortia page.".into(),
+                empty: "You do not coordinate a consortium yet. Start one from the consortia page."
+                    .into(),
             },
         ],
     )
 }
 
 /// `GET /evaluation`: the evaluator's workspace.
-pub async fn evaluation(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
+pub async fn evaluation(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Response, AppError> {
     user.authorize(Action::UseEvaluatorWorkspace)?;
     let orgs = my_organisations(&state.store, &user.actor, Role::Evaluator).await?;
     workspace(
@@ -239,8 +288,16 @@ pub async fn evaluation(State(state): State<AppState>, user: SignedIn) -> Result
         "Evaluation",
         "Score bids against the published criteria, independently, then moderate.",
         vec![
-            Section { title: "You evaluate for".into(), rows: orgs, empty: "You evaluate for no organisation.".into() },
-            Section { title: "Assigned evaluations".into(), rows: Vec::new(), empty: "No evaluations are assigned to you.".into() },
+            Section {
+                title: "You evaluate for".into(),
+                rows: orgs,
+                empty: "You evaluate for no organisation.".into(),
+            },
+            Section {
+                title: "Assigned evaluations".into(),
+                rows: Vec::new(),
+                empty: "No evaluations are assigned to you.".into(),
+            },
         ],
     )
 }
@@ -255,14 +312,25 @@ pub async fn opening(State(state): State<AppState>, user: SignedIn) -> Result<Re
         "Bid opening",
         "Sealed bids are opened after the deadline by two authorised openers acting together.",
         vec![
-            Section { title: "You open bids for".into(), rows: orgs, empty: "You open bids for no organisation.".into() },
-            Section { title: "Waiting to be opened".into(), rows: Vec::new(), empty: "No sealed bids are waiting to be opened.".into() },
+            Section {
+                title: "You open bids for".into(),
+                rows: orgs,
+                empty: "You open bids for no organisation.".into(),
+            },
+            Section {
+                title: "Waiting to be opened".into(),
+                rows: Vec::new(),
+                empty: "No sealed bids are waiting to be opened.".into(),
+            },
         ],
     )
 }
 
 /// `GET /opportunities`: the supplier's workspace.
-pub async fn opportunities(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
+pub async fn opportunities(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Response, AppError> {
     user.authorize(Action::UseSupplierWorkspace)?;
     let orgs = my_organisations(&state.store, &user.actor, Role::Supplier).await?;
     workspace(
@@ -271,8 +339,16 @@ pub async fn opportunities(State(state): State<AppState>, user: SignedIn) -> Res
         "Opportunities",
         "Find opportunities, ask questions and submit bids.",
         vec![
-            Section { title: "You act for".into(), rows: orgs, empty: "You act for no supplier.".into() },
-            Section { title: "Open opportunities".into(), rows: Vec::new(), empty: "No opportunities are open to you.".into() },
+            Section {
+                title: "You act for".into(),
+                rows: orgs,
+                empty: "You act for no supplier.".into(),
+            },
+            Section {
+                title: "Open opportunities".into(),
+                rows: Vec::new(),
+                empty: "No opportunities are open to you.".into(),
+            },
         ],
     )
 }

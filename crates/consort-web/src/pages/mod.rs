@@ -87,7 +87,12 @@ pub async fn home(visitor: Visitor) -> Response {
     if visitor.actor.is_some() {
         return Redirect::to("/dashboard").into_response();
     }
-    render(StatusCode::OK, &HomePage { chrome: visitor.chrome })
+    render(
+        StatusCode::OK,
+        &HomePage {
+            chrome: visitor.chrome,
+        },
+    )
 }
 
 #[derive(Template)]
@@ -98,7 +103,12 @@ struct AccessibilityPage {
 
 /// `GET /accessibility`: the accessibility statement.
 pub async fn accessibility(visitor: Visitor) -> Response {
-    render(StatusCode::OK, &AccessibilityPage { chrome: visitor.chrome })
+    render(
+        StatusCode::OK,
+        &AccessibilityPage {
+            chrome: visitor.chrome,
+        },
+    )
 }
 
 /// Anything with no route: a 404 in the visitor's chrome.

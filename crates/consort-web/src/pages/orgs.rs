@@ -52,11 +52,24 @@ async fn find(state: &AppState, user: &SignedIn, id: &str) -> Result<Organisatio
 
 /// `GET /organisations/{id}`: public details for anyone signed in; contact
 /// details only for its own people.
-pub async fn show(State(state): State<AppState>, user: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     user.authorize(Action::ListOrganisations)?;
     let org = find(&state, &user, &id).await?;
-    let private = user.authorize(Action::ViewOrganisationPrivate { org: &org.id }).is_ok();
-    Ok(render(StatusCode::OK, &OrganisationPage { chrome: user.chrome, org, private }))
+    let private = user
+        .authorize(Action::ViewOrganisationPrivate { org: &org.id })
+        .is_ok();
+    Ok(render(
+        StatusCode::OK,
+        &OrganisationPage {
+            chrome: user.chrome,
+            org,
+            private,
+        },
+    ))
 }
 
 #[derive(Template)]
@@ -68,11 +81,22 @@ struct PeoplePage {
 }
 
 /// `GET /organisations/{id}/people`: only for the organisation's own people.
-pub async fn people(State(state): State<AppState>, user: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn people(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let org = find(&state, &user, &id).await?;
     user.authorize(Action::ViewOrganisationPrivate { org: &org.id })?;
     let people = state.store.org_people(&org.id).await?;
-    Ok(render(StatusCode::OK, &PeoplePage { chrome: user.chrome, org, people }))
+    Ok(render(
+        StatusCode::OK,
+        &PeoplePage {
+            chrome: user.chrome,
+            org,
+            people,
+        },
+    ))
 }
 
 /// What the add-organisation form sends (and shows again on error).
@@ -122,7 +146,11 @@ pub async fn new_form(user: SignedIn) -> Result<Response, AppError> {
 }
 
 /// `POST /organisations/new`.
-pub async fn create(State(state): State<AppState>, user: SignedIn, Form(form): Form<NewOrgForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Form(form): Form<NewOrgForm>,
+) -> Result<Response, AppError> {
     user.authorize(Action::CreateOrganisation)?;
     let parsed = NewOrganisation::parse(
         &form.id,
@@ -133,11 +161,17 @@ pub async fn create(State(state): State<AppState>, user: SignedIn, Form(form): F
         Some(&form.address),
     );
     let errors = match parsed {
-        Ok(NewOrganisation(org)) => match state.store.create_org(&user.actor.audit_name(), &org).await {
-            Ok(()) => return Ok(Redirect::to(&format!("/organisations/{}", org.id)).into_response()),
-            Err(StoreError::Conflict(message)) => vec![FieldError::new("id", sentence(&message))],
-            Err(e) => return Err(e.into()),
-        },
+        Ok(NewOrganisation(org)) => {
+            match state.store.create_org(&user.actor.audit_name(), &org).await {
+                Ok(()) => {
+                    return Ok(Redirect::to(&format!("/organisations/{}", org.id)).into_response());
+                }
+                Err(StoreError::Conflict(message)) => {
+                    vec![FieldError::new("id", sentence(&message))]
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         Err(errors) => errors
             .into_iter()
             .map(|e| {
