@@ -205,6 +205,38 @@ async function main () {
     await screenshot(page, '02-dashboard')
     await checkPageBasics(page, 'dashboard', errors)
     await runAxe(page, 'dashboard')
+
+    // 3. Without JavaScript: a wrong password shows the error summary, the right
+    //    one reaches the dashboard, and signing out works (every page is plain HTML).
+    const plain = await browser.newContext({ javaScriptEnabled: false })
+    plain.setDefaultTimeout(TIMEOUT_MS)
+    const p2 = await plain.newPage()
+    await p2.goto(`${base}/sign-in`, { waitUntil: 'load' })
+    await p2.locator('#email').fill(email)
+    await p2.locator('#password').fill('not the password at all')
+    await p2.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await p2.waitForLoadState('load')
+    const summary = await p2.locator('.govuk-error-summary a[href="#email"]').count()
+    check('no JavaScript: a wrong password shows the error summary linked to the field', summary === 1)
+    await screenshot(p2, '03-sign-in-error')
+    await p2.locator('#password').fill(password)
+    await p2.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await p2.waitForURL((u) => u.pathname.endsWith('/dashboard'), { waitUntil: 'load' }).catch(() => {})
+    check('no JavaScript: signing in reaches the dashboard', new URL(p2.url()).pathname.endsWith('/dashboard'), [`at ${p2.url()}`])
+    await p2.getByRole('button', { name: 'Sign out', exact: true }).click()
+    await p2.waitForURL((u) => u.pathname.endsWith('/sign-in'), { waitUntil: 'load' }).catch(() => {})
+    check('no JavaScript: signing out returns to the sign-in page', new URL(p2.url()).pathname.endsWith('/sign-in'), [`at ${p2.url()}`])
+    await plain.close()
+
+    // 4. The error state of a form is accessible too (in a context not signed in).
+    const fresh = await browser.newContext({ bypassCSP: BYPASS_CSP })
+    fresh.setDefaultTimeout(TIMEOUT_MS)
+    const p3 = await fresh.newPage()
+    await p3.goto(`${base}/sign-in`, { waitUntil: 'load' })
+    await p3.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await p3.waitForLoadState('load')
+    await runAxe(p3, 'sign-in with errors')
+    await fresh.close()
   } finally {
     await browser.close().catch(() => {})
   }
