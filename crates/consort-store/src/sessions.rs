@@ -1,9 +1,9 @@
 //! Sessions (stored by the SHA-256 of their token, never the token itself) and
 //! the record of sign-in attempts that rate limiting counts.
 
-use crate::{Result, Store};
+use crate::{Result, Store, WriteTx};
 use consort_core::audit::{AuditEvent, format_time};
-use consort_core::sign_in::{RecentFailures, WINDOW, session_is_live};
+use consort_core::sign_in::{RecentFailures, Throttled, WINDOW, check_throttle, session_is_live};
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -14,15 +14,13 @@ pub struct SessionRecord {
     pub user_id: i64,
 }
 
-/// One attempt to sign in.
-#[derive(Debug, Clone)]
+/// One attempt to sign in (or to prove a password again, when changing it).
+#[derive(Debug, Clone, Copy)]
 pub struct SignInAttempt<'a> {
-    /// The email address given (lower case), or what was typed if it did not parse.
+    /// The account's email address (lower case).
     pub email: &'a str,
     /// The network address it came from.
     pub address: &'a str,
-    /// Whether the password was right.
-    pub succeeded: bool,
 }
 
 fn parse_time(s: &str) -> Option<Timestamp> {
@@ -106,18 +104,41 @@ impl Store {
         w.commit().await
     }
 
-    /// Records a sign-in attempt for rate limiting. Failures are not audit
-    /// events: anyone can cause them, and they must not flood the audit log.
-    pub async fn record_sign_in_attempt(&self, attempt: SignInAttempt<'_>) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sign_in_attempts (email, address, at, succeeded) VALUES ($1, $2, $3, $4)",
+    /// Claims one password check for this account and address, or refuses it
+    /// when the rate limits are reached. The count and the claim happen in one
+    /// serialised write, so guesses sent all at once cannot slip past the limit:
+    /// a claimed attempt counts as a failure until [`Store::settle_sign_in_attempt`]
+    /// marks it a success. Attempts are not audit events: anyone can cause them,
+    /// and they must not flood the audit log.
+    pub async fn claim_sign_in_attempt(
+        &self,
+        attempt: SignInAttempt<'_>,
+    ) -> Result<Result<i64, Throttled>> {
+        let mut w = self.begin_write().await?;
+        let (account, by_address) = recent_failures(&mut w, attempt.email, attempt.address).await?;
+        if let Err(throttled) = check_throttle(account, by_address, w.now) {
+            return Ok(Err(throttled));
+        }
+        let now = w.now_text();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO sign_in_attempts (email, address, at, succeeded) VALUES ($1, $2, $3, 0) RETURNING id",
         )
         .bind(attempt.email)
         .bind(attempt.address)
-        .bind(format_time(self.clock.now()))
-        .bind(i64::from(attempt.succeeded))
-        .execute(&self.pool)
+        .bind(&now)
+        .fetch_one(&mut *w.tx)
         .await?;
+        w.commit().await?;
+        Ok(Ok(id))
+    }
+
+    /// Marks a claimed attempt as having given the right password, which also
+    /// clears the account's count of failures.
+    pub async fn settle_sign_in_attempt(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE sign_in_attempts SET succeeded = 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -128,27 +149,38 @@ impl Store {
         email: &str,
         address: &str,
     ) -> Result<(RecentFailures, RecentFailures)> {
-        let since = format_time(self.clock.now() - WINDOW);
-        let account: (i64, Option<String>) = sqlx::query_as(
-            "SELECT COUNT(*), MIN(at) FROM sign_in_attempts
-             WHERE email = $1 AND succeeded = 0 AND at > $2
-               AND at > COALESCE((SELECT MAX(at) FROM sign_in_attempts WHERE email = $1 AND succeeded = 1), '')",
-        )
-        .bind(email)
-        .bind(&since)
-        .fetch_one(&self.pool)
-        .await?;
-        let by_address: (i64, Option<String>) = sqlx::query_as(
-            "SELECT COUNT(*), MIN(at) FROM sign_in_attempts WHERE address = $1 AND succeeded = 0 AND at > $2",
-        )
-        .bind(address)
-        .bind(&since)
-        .fetch_one(&self.pool)
-        .await?;
-        let recent = |(count, oldest): (i64, Option<String>)| RecentFailures {
-            count: u32::try_from(count).unwrap_or(u32::MAX),
-            oldest: oldest.as_deref().and_then(parse_time),
-        };
-        Ok((recent(account), recent(by_address)))
+        let mut w = self.begin_write().await?;
+        let out = recent_failures(&mut w, email, address).await?;
+        w.commit().await?;
+        Ok(out)
     }
+}
+
+async fn recent_failures(
+    w: &mut WriteTx,
+    email: &str,
+    address: &str,
+) -> Result<(RecentFailures, RecentFailures)> {
+    let since = format_time(w.now - WINDOW);
+    let account: (i64, Option<String>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(at) FROM sign_in_attempts
+         WHERE email = $1 AND succeeded = 0 AND at > $2
+           AND at > COALESCE((SELECT MAX(at) FROM sign_in_attempts WHERE email = $1 AND succeeded = 1), '')",
+    )
+    .bind(email)
+    .bind(&since)
+    .fetch_one(&mut *w.tx)
+    .await?;
+    let by_address: (i64, Option<String>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(at) FROM sign_in_attempts WHERE address = $1 AND succeeded = 0 AND at > $2",
+    )
+    .bind(address)
+    .bind(&since)
+    .fetch_one(&mut *w.tx)
+    .await?;
+    let recent = |(count, oldest): (i64, Option<String>)| RecentFailures {
+        count: u32::try_from(count).unwrap_or(u32::MAX),
+        oldest: oldest.as_deref().and_then(parse_time),
+    };
+    Ok((recent(account), recent(by_address)))
 }

@@ -270,18 +270,17 @@ on_both!(
     sign_in_failures_are_counted_per_account_and_address,
     |db, clock| {
         let s = &db.store;
-        let attempt = |email, address, succeeded| SignInAttempt {
-            email,
-            address,
-            succeeded,
-        };
+        let attempt = |email, address| SignInAttempt { email, address };
         for _ in 0..3 {
-            s.record_sign_in_attempt(attempt("a@x.gov.uk", "10.0.0.1", false))
+            let claimed = s
+                .claim_sign_in_attempt(attempt("a@x.gov.uk", "10.0.0.1"))
                 .await
                 .unwrap();
+            assert!(claimed.is_ok());
         }
-        s.record_sign_in_attempt(attempt("b@x.gov.uk", "10.0.0.1", false))
+        s.claim_sign_in_attempt(attempt("b@x.gov.uk", "10.0.0.1"))
             .await
+            .unwrap()
             .unwrap();
         let (account, address) = s
             .recent_sign_in_failures("a@x.gov.uk", "10.0.0.1")
@@ -290,9 +289,12 @@ on_both!(
         assert_eq!((account.count, address.count), (3, 4));
         assert!(account.oldest.is_some());
         clock.advance(SignedDuration::from_secs(1));
-        s.record_sign_in_attempt(attempt("a@x.gov.uk", "10.0.0.2", true))
+        let id = s
+            .claim_sign_in_attempt(attempt("a@x.gov.uk", "10.0.0.2"))
             .await
+            .unwrap()
             .unwrap();
+        s.settle_sign_in_attempt(id).await.unwrap();
         let (account, _) = s
             .recent_sign_in_failures("a@x.gov.uk", "10.0.0.2")
             .await
@@ -306,6 +308,35 @@ on_both!(
         assert_eq!(
             address.count, 0,
             "failures older than the window are not counted"
+        );
+    }
+);
+
+on_both!(
+    simultaneous_guesses_claim_no_more_than_the_account_limit,
+    |db, _clock| {
+        let mut tasks = Vec::new();
+        for i in 0..30 {
+            let s = db.store.clone();
+            tasks.push(tokio::spawn(async move {
+                let address = format!("10.0.1.{i}");
+                s.claim_sign_in_attempt(SignInAttempt {
+                    email: "a@x.gov.uk",
+                    address: &address,
+                })
+                .await
+                .unwrap()
+                .is_ok()
+            }));
+        }
+        let mut claimed = 0;
+        for t in tasks {
+            claimed += usize::from(t.await.unwrap());
+        }
+        assert_eq!(
+            claimed,
+            consort_core::sign_in::ACCOUNT_FAILURES_ALLOWED as usize,
+            "exactly the allowance is claimed, however the guesses race"
         );
     }
 );

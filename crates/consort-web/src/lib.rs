@@ -111,7 +111,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found);
     pages
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf))
-        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -81,15 +81,19 @@ pub fn set_cookie(name: &'static str, value: String, secure: bool, expire: bool)
 /// The address a request came from: the peer, or with `--trust-proxy` the
 /// address the proxy appended last to `X-Forwarded-For`.
 pub fn client_address(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
-    if state.config.trust_proxy
-        && let Some(forwarded) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
+    if state.config.trust_proxy {
+        // Several header lines form one list in order (RFC 9110 §5.3); the last
+        // entry is the one our own proxy added, whatever the client sent before it.
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|v| !v.is_empty())
-    {
-        return forwarded.to_string();
+            .rfind(|v| !v.is_empty());
+        if let Some(address) = last {
+            return address.to_string();
+        }
     }
     peer.map(|p| p.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
@@ -191,8 +195,20 @@ pub async fn csrf(State(state): State<AppState>, request: Request, next: Next) -
 
 /// Adds the security headers to every response, and stops browsers and proxies
 /// from caching pages (they hold private data); assets set their own caching.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// Over HTTPS it also asks browsers to keep to HTTPS (HSTS).
+pub async fn security_headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let https = is_https(&state, request.headers());
     let mut response = next.run(request).await;
+    if https {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     let h = response.headers_mut();
     h.insert(
         "content-security-policy",

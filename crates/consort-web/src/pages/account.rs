@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use consort_core::Email;
 use consort_core::password;
-use consort_core::sign_in::check_throttle;
+use consort_core::sign_in::Throttled;
 use consort_store::SignInAttempt;
 use serde::Deserialize;
 
@@ -96,26 +96,27 @@ pub async fn sign_in(
     }
     let email = email.expect("checked above");
     let address = security::client_address(&state, &headers, security::peer(&request_extensions));
-    let (account, by_address) = state
-        .store
-        .recent_sign_in_failures(email.as_str(), &address)
-        .await?;
-    if let Err(throttled) = check_throttle(account, by_address, state.store.clock().now()) {
-        tracing::warn!(%address, scope = ?throttled.scope, "sign-in throttled");
-        let mut response = page(
-            StatusCode::TOO_MANY_REQUESTS,
-            email.as_str(),
-            vec![FieldError::new(
-                "email",
-                super::sentence(&throttled.to_string()),
-            )],
-        );
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(throttled.retry_after.as_secs().max(1) as u64),
-        );
-        return Ok(response);
-    }
+    let attempt = SignInAttempt {
+        email: email.as_str(),
+        address: &address,
+    };
+    let attempt_id = match state.store.claim_sign_in_attempt(attempt).await? {
+        Ok(id) => id,
+        Err(throttled) => {
+            tracing::warn!(%address, scope = ?throttled.scope, "sign-in throttled");
+            return Ok(throttled_response(
+                page(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    email.as_str(),
+                    vec![FieldError::new(
+                        "email",
+                        super::sentence(&throttled.to_string()),
+                    )],
+                ),
+                &throttled,
+            ));
+        }
+    };
     let record = state.store.sign_in_record(&email).await?;
     let hashing = state.config.hashing;
     let password = form.password;
@@ -129,14 +130,9 @@ pub async fn sign_in(
     })
     .await
     .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
-    state
-        .store
-        .record_sign_in_attempt(SignInAttempt {
-            email: email.as_str(),
-            address: &address,
-            succeeded: matches,
-        })
-        .await?;
+    if matches {
+        state.store.settle_sign_in_attempt(attempt_id).await?;
+    }
     let Some(record) = record.filter(|_| matches) else {
         return Ok(page(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -199,6 +195,15 @@ pub async fn sign_out(
         .into_response())
 }
 
+/// Adds `Retry-After` to a page refused by the rate limits.
+fn throttled_response(mut response: Response, throttled: &Throttled) -> Response {
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(throttled.retry_after.as_secs().max(1) as u64),
+    );
+    response
+}
+
 #[derive(Template)]
 #[template(path = "password.html")]
 struct PasswordPage {
@@ -244,6 +249,8 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: HeaderMap,
+    request_extensions: axum::http::Extensions,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let (Some(actor), Some(session_hash)) = (visitor.actor.clone(), visitor.session_hash.clone())
@@ -257,11 +264,38 @@ pub async fn change_password(
         .await?
         .ok_or(AppError::SignInRequired)?;
     let hashing = state.config.hashing;
+    // Guessing the current password is limited like signing in, so a borrowed
+    // session cannot be used to find the password.
+    let address = security::client_address(&state, &headers, security::peer(&request_extensions));
+    let attempt = SignInAttempt {
+        email: actor.email.as_str(),
+        address: &address,
+    };
+    let attempt_id = match state.store.claim_sign_in_attempt(attempt).await? {
+        Ok(id) => id,
+        Err(throttled) => {
+            let page = render(
+                StatusCode::TOO_MANY_REQUESTS,
+                &PasswordPage {
+                    chrome: visitor.chrome,
+                    required: visitor.must_change_password,
+                    errors: vec![FieldError::new(
+                        "current_password",
+                        super::sentence(&throttled.to_string()),
+                    )],
+                },
+            );
+            return Ok(throttled_response(page, &throttled));
+        }
+    };
     let current = form.current_password.clone();
     let stored = record.password_hash.clone();
     let current_ok = tokio::task::spawn_blocking(move || hashing.verify(&current, &stored))
         .await
         .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
+    if current_ok {
+        state.store.settle_sign_in_attempt(attempt_id).await?;
+    }
     if form.current_password.is_empty() {
         errors.push(FieldError::new(
             "current_password",

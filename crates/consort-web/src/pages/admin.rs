@@ -24,7 +24,7 @@ struct AuditLogPage {
 /// The audit page's query string.
 #[derive(Deserialize)]
 pub struct AuditQuery {
-    page: Option<i64>,
+    page: Option<String>,
 }
 
 /// `GET /admin/audit?page=N`: the audit log, newest first, for administrators.
@@ -34,10 +34,12 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     user.authorize(Action::ViewAuditLog)?;
-    let page = state
-        .store
-        .audit_page(q.page.unwrap_or(1), PER_PAGE)
-        .await?;
+    // A page number that does not parse shows the first page rather than an error.
+    let number = q
+        .page
+        .and_then(|p| p.trim().parse::<i64>().ok())
+        .unwrap_or(1);
+    let page = state.store.audit_page(number, PER_PAGE).await?;
     Ok(render(
         StatusCode::OK,
         &AuditLogPage {

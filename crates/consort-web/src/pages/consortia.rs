@@ -138,7 +138,12 @@ impl ConsortiumPage {
 
 /// Loads a consortium the person may see; one they may not see is a 404, so that
 /// guessing numbers reveals nothing.
-async fn visible(state: &AppState, user: &SignedIn, id: i64) -> Result<ConsortiumDetail, AppError> {
+async fn visible(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+) -> Result<ConsortiumDetail, AppError> {
+    let id: i64 = id.parse().map_err(|_| user.not_found())?;
     let detail = state
         .store
         .consortium(id)
@@ -156,9 +161,9 @@ async fn consortium_page(
     state: &AppState,
     user: SignedIn,
     id: i64,
-    errors: Vec<FieldError>,
+    mut errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
-    let detail = visible(state, &user, id).await?;
+    let detail = visible(state, &user, &id.to_string()).await?;
     let can_manage = user
         .authorize(Action::ManageConsortium {
             coordinator: &detail.consortium.coordinator,
@@ -176,11 +181,18 @@ async fn consortium_page(
         .iter()
         .filter_map(|m| all.iter().find(|o| &o.id == m).cloned())
         .collect();
-    let candidates = all
+    let candidates: Vec<Organisation> = all
         .iter()
         .filter(|o| o.kind == OrgKind::Authority && !detail.members.contains(&o.id))
         .cloned()
         .collect();
+    if candidates.is_empty() {
+        // With no authority left to add, the add-member field is not shown: point
+        // the error summary at the member list instead.
+        for e in &mut errors {
+            e.field_id = "members".into();
+        }
+    }
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -205,8 +217,9 @@ async fn consortium_page(
 pub async fn show(
     State(state): State<AppState>,
     user: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<Response, AppError> {
+    let id = visible(&state, &user, &id).await?.consortium.id;
     consortium_page(&state, user, id, Vec::new()).await
 }
 
@@ -221,10 +234,11 @@ pub struct MemberForm {
 pub async fn add_member(
     State(state): State<AppState>,
     user: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Form(form): Form<MemberForm>,
 ) -> Result<Response, AppError> {
-    let detail = visible(&state, &user, id).await?;
+    let detail = visible(&state, &user, &id).await?;
+    let id = detail.consortium.id;
     user.authorize(Action::ManageConsortium {
         coordinator: &detail.consortium.coordinator,
     })?;
@@ -263,9 +277,10 @@ pub async fn add_member(
 pub async fn remove_member(
     State(state): State<AppState>,
     user: SignedIn,
-    Path((id, org)): Path<(i64, String)>,
+    Path((id, org)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let detail = visible(&state, &user, id).await?;
+    let detail = visible(&state, &user, &id).await?;
+    let id = detail.consortium.id;
     user.authorize(Action::ManageConsortium {
         coordinator: &detail.consortium.coordinator,
     })?;
