@@ -1436,3 +1436,17 @@ async fn https_behind_a_trusted_proxy_gets_strict_transport_security() {
     let plain = client().get(app.url("/sign-in")).send().await.unwrap();
     assert!(!plain.headers().contains_key("strict-transport-security"));
 }
+
+#[tokio::test]
+async fn a_failing_database_gives_the_service_error_page_without_details() {
+    let app = spawn_app().await;
+    let buyer = app.signed_in(CAMDEN_BUYER).await;
+    app.store.close().await;
+    let (status, body) = app.get_page(&buyer, "/dashboard").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(body.contains("Sorry, there is a problem with the service"));
+    assert!(
+        !body.to_lowercase().contains("pool"),
+        "no internal detail leaks: {body}"
+    );
+}
