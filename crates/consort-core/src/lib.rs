@@ -8,6 +8,7 @@ pub mod ids;
 pub mod org;
 pub mod password;
 pub mod policy;
+pub mod register;
 pub mod sign_in;
 
 pub use ids::{Email, OrgId, ParseError};

@@ -1,0 +1,280 @@
+//! The contracts register: what each authority has bought, when it can end, and
+//! how it may be extended. Parsed input only: a [`Contract`] is always valid.
+
+use crate::ids::{OrgId, ParseError};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub mod windows;
+
+/// An amount of money in pence. Never negative in the register.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Pence(pub i64);
+
+impl Pence {
+    /// Whole pounds and pence, as `£1,234,567.89`.
+    pub fn display(self) -> String {
+        let pounds = self.0 / 100;
+        let pence = (self.0 % 100).abs();
+        let digits = pounds.abs().to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        let sign = if self.0 < 0 { "-" } else { "" };
+        if pence == 0 {
+            format!("{sign}£{grouped}")
+        } else {
+            format!("{sign}£{grouped}.{pence:02}")
+        }
+    }
+}
+
+/// A CPV 2008 code: eight digits (the check digit, if written, is dropped).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CpvCode(String);
+
+impl CpvCode {
+    /// Parses `48000000`, `48000000-8` or `48000000 - 8`.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let main = input.trim().split('-').next().unwrap_or("").trim();
+        if main.len() == 8 && main.chars().all(|c| c.is_ascii_digit()) {
+            Ok(Self(main.to_string()))
+        } else {
+            Err(ParseError::new(
+                "cpv",
+                format!(
+                    "'{}' is not a CPV code: write 8 digits, like 48000000 or 48000000-8",
+                    input.trim()
+                ),
+            ))
+        }
+    }
+
+    /// The eight digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The code's first `digits` digits (2 = division, 3 = group, 4 = class,
+    /// 5 = category), used to group comparable contracts.
+    pub fn prefix(&self, digits: usize) -> &str {
+        &self.0[..digits.clamp(2, 8)]
+    }
+}
+
+impl fmt::Display for CpvCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for CpvCode {
+    type Error = ParseError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<CpvCode> for String {
+    fn from(value: CpvCode) -> Self {
+        value.0
+    }
+}
+
+/// A length of time written in whole months or days, as contracts state them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "unit", content = "count")]
+pub enum Span {
+    /// Calendar months.
+    Months(u32),
+    /// Calendar days.
+    Days(u32),
+}
+
+impl Span {
+    /// The date this span after `date` (a month added to 31 January gives the
+    /// last day of February).
+    pub fn after(self, date: Date) -> Date {
+        match self {
+            Span::Months(m) => date.saturating_add(jiff::Span::new().months(i64::from(m))),
+            Span::Days(d) => date.saturating_add(jiff::Span::new().days(i64::from(d))),
+        }
+    }
+
+    /// The date this span before `date`.
+    pub fn before(self, date: Date) -> Date {
+        match self {
+            Span::Months(m) => date.saturating_sub(jiff::Span::new().months(i64::from(m))),
+            Span::Days(d) => date.saturating_sub(jiff::Span::new().days(i64::from(d))),
+        }
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Span::Months(1) => f.write_str("1 month"),
+            Span::Months(m) => write!(f, "{m} months"),
+            Span::Days(1) => f.write_str("1 day"),
+            Span::Days(d) => write!(f, "{d} days"),
+        }
+    }
+}
+
+/// Where a contract's record came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum Source {
+    /// Entered on a form or the command line.
+    Manual,
+    /// A row of an imported CSV file.
+    Csv {
+        /// The file's name as uploaded or given.
+        file: String,
+        /// The line the row started on (the header is line 1).
+        line: u64,
+    },
+    /// An OCDS release or record.
+    Ocds {
+        /// The contracting process identifier.
+        ocid: String,
+    },
+}
+
+/// Where a contract stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContractStatus {
+    /// In force (or not yet started).
+    Active,
+    /// Ended at its end date (or earlier by a break).
+    Ended,
+    /// Brought to an end before its time.
+    Terminated,
+}
+
+/// A contract in an authority's register.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contract {
+    /// The authority that holds it.
+    pub authority: OrgId,
+    /// The authority's own reference, unique within the authority.
+    pub reference: String,
+    /// Its title.
+    pub title: String,
+    /// What is provided.
+    pub description: String,
+    /// The supplier's name.
+    pub supplier_name: Option<String>,
+    /// The supplier's Companies House number, when known.
+    pub supplier_company_number: Option<String>,
+    /// CPV codes, zero or more.
+    pub cpv_codes: Vec<CpvCode>,
+    /// The consortium's label for comparable contracts, when assigned.
+    pub category: Option<String>,
+    /// The sum to be paid over the whole contract.
+    pub total_value: Option<Pence>,
+    /// The estimated annual spend.
+    pub annual_value: Option<Pence>,
+    /// When it started.
+    pub start: Option<Date>,
+    /// When it ends unless extended or broken.
+    pub end: Option<Date>,
+    /// Extension options not yet exercised, in the order they may be taken.
+    pub extensions: Vec<Span>,
+    /// The earliest date the authority may end it early, if it has a break clause.
+    pub break_date: Option<Date>,
+    /// The notice to be given before ending or breaking it.
+    pub notice_period: Option<Span>,
+    /// Where it stands.
+    pub status: ContractStatus,
+    /// Where the record came from.
+    pub source: Source,
+    /// Columns of an imported file that Consort has no field for, kept as given.
+    pub extra: BTreeMap<String, String>,
+}
+
+impl Contract {
+    /// The annual value, or the total spread evenly over the contract's years
+    /// when only a total and both dates are known.
+    pub fn annual_value_estimate(&self) -> Option<Pence> {
+        if let Some(v) = self.annual_value {
+            return Some(v);
+        }
+        let (total, start, end) = (self.total_value?, self.start?, self.end?);
+        let days = i64::from((end - start).get_days()).max(1);
+        Some(Pence(total.0.saturating_mul(365) / days))
+    }
+
+    /// Checks the rules that hold between fields, naming the field at fault.
+    pub fn check(&self) -> Result<(), ParseError> {
+        if self.reference.trim().is_empty() {
+            return Err(ParseError::new("reference", "a contract needs a reference"));
+        }
+        if self.title.trim().is_empty() {
+            return Err(ParseError::new("title", "a contract needs a title"));
+        }
+        if let (Some(start), Some(end)) = (self.start, self.end)
+            && end < start
+        {
+            return Err(ParseError::new(
+                "end_date",
+                format!("the end date {end} is before the start date {start}"),
+            ));
+        }
+        if let (Some(brk), Some(end)) = (self.break_date, self.end)
+            && brk > end
+        {
+            return Err(ParseError::new(
+                "break_date",
+                format!("the break date {brk} is after the end date {end}"),
+            ));
+        }
+        for (field, v) in [
+            ("total_value", self.total_value),
+            ("annual_value", self.annual_value),
+        ] {
+            if v.is_some_and(|v| v.0 < 0) {
+                return Err(ParseError::new(field, "a value cannot be negative"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pence_display_groups_thousands() {
+        assert_eq!(Pence(123_456_789).display(), "£1,234,567.89");
+        assert_eq!(Pence(100_000).display(), "£1,000");
+        assert_eq!(Pence(5).display(), "£0.05");
+    }
+
+    #[test]
+    fn cpv_codes_drop_the_check_digit() {
+        assert_eq!(CpvCode::parse("48000000-8").unwrap().as_str(), "48000000");
+        assert_eq!(CpvCode::parse(" 72000000 ").unwrap().prefix(3), "720");
+        assert!(CpvCode::parse("4800").is_err());
+    }
+
+    #[test]
+    fn spans_move_dates_by_calendar_months() {
+        let d: Date = "2026-01-31".parse().unwrap();
+        assert_eq!(Span::Months(1).after(d).to_string(), "2026-02-28");
+        assert_eq!(Span::Months(12).after(d).to_string(), "2027-01-31");
+        assert_eq!(Span::Days(10).before(d).to_string(), "2026-01-21");
+    }
+}
