@@ -6,6 +6,7 @@
 
 mod audit;
 mod clock;
+mod contracts;
 mod demo;
 mod migrate;
 mod orgs;
@@ -14,6 +15,9 @@ mod users;
 
 pub use audit::AuditPage;
 pub use clock::Clock;
+pub use contracts::{
+    CategoryDecision, ContractFilter, ExtensionRecord, ImportSummary, StoredContract,
+};
 pub use demo::DemoOutcome;
 pub use orgs::ConsortiumDetail;
 pub use sessions::{SessionRecord, SignInAttempt};

@@ -123,8 +123,8 @@ fn csrf_matches(key: &[u8; 32], cookie: &str, token: &str) -> bool {
 
 /// CSRF protection by signed double-submit: each visitor holds a random cookie,
 /// and every state-changing request must carry the HMAC of that cookie under the
-/// installation's key, in the `csrf_token` form field or the `X-CSRF-Token`
-/// header. A page on another site can neither read the cookie nor compute the
+/// installation's key, in the `csrf_token` form field, the `X-CSRF-Token`
+/// header, or (for file uploads) the `csrf_token` query parameter. A page on another site can neither read the cookie nor compute the
 /// token, and cannot plant a cookie of its own that matches a token.
 pub async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let secure = is_https(&state, request.headers());
@@ -151,17 +151,10 @@ pub async fn csrf(State(state): State<AppState>, request: Request, next: Next) -
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let bytes = match http_body_util::Limited::new(body, MAX_FORM_BYTES)
-            .collect()
-            .await
-        {
-            Ok(b) => b.to_bytes(),
-            Err(_) => {
-                return (StatusCode::PAYLOAD_TOO_LARGE, "the form is too large").into_response();
-            }
-        };
-        let form_token = if is_form {
-            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        // File uploads (multipart) carry the token in the form's action URL, so
+        // that a large body need not be read before the check.
+        let query_token = parts.uri.query().and_then(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
                 .ok()
                 .and_then(|fields| {
                     fields
@@ -169,18 +162,40 @@ pub async fn csrf(State(state): State<AppState>, request: Request, next: Next) -
                         .find(|(k, _)| k == CSRF_FIELD)
                         .map(|(_, v)| v)
                 })
+        });
+        let (body, form_token) = if is_form {
+            let bytes = match http_body_util::Limited::new(body, MAX_FORM_BYTES)
+                .collect()
+                .await
+            {
+                Ok(b) => b.to_bytes(),
+                Err(_) => {
+                    return (StatusCode::PAYLOAD_TOO_LARGE, "the form is too large")
+                        .into_response();
+                }
+            };
+            let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .ok()
+                .and_then(|fields| {
+                    fields
+                        .into_iter()
+                        .find(|(k, _)| k == CSRF_FIELD)
+                        .map(|(_, v)| v)
+                });
+            (Body::from(bytes), token)
         } else {
-            None
+            (body, None)
         };
         let ok = !fresh
             && header_token
                 .or(form_token)
+                .or(query_token)
                 .is_some_and(|t| csrf_matches(&state.csrf_key, &cookie, &t));
         if !ok {
             tracing::warn!(path = %parts.uri.path(), "rejected a state-changing request without a valid CSRF token");
             return crate::pages::csrf_failure();
         }
-        request = Request::from_parts(parts, Body::from(bytes));
+        request = Request::from_parts(parts, body);
     }
     request.extensions_mut().insert(CsrfToken(token));
     let mut response = next.run(request).await;

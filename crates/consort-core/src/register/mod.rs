@@ -252,6 +252,100 @@ impl Contract {
     }
 }
 
+/// How soon a contract ends, for sorting and colouring the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExpiryBand {
+    /// Its end date has passed.
+    Expired,
+    /// It ends within the next 90 days.
+    Within90Days,
+    /// It ends later than that.
+    Later,
+    /// It has no end date.
+    NoEndDate,
+}
+
+impl ExpiryBand {
+    /// Days ahead that count as "ending soon".
+    pub const SOON_DAYS: i32 = 90;
+
+    /// The band of a contract ending on `end`, seen on `today`.
+    pub fn of(end: Option<Date>, today: Date) -> Self {
+        match end {
+            None => ExpiryBand::NoEndDate,
+            Some(end) if end < today => ExpiryBand::Expired,
+            Some(end) if (end - today).get_days() <= Self::SOON_DAYS => ExpiryBand::Within90Days,
+            Some(_) => ExpiryBand::Later,
+        }
+    }
+
+    /// The label shown in the register.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExpiryBand::Expired => "Expired",
+            ExpiryBand::Within90Days => "Ends within 90 days",
+            ExpiryBand::Later => "Ends later",
+            ExpiryBand::NoEndDate => "No end date",
+        }
+    }
+
+    /// The word used in addresses and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpiryBand::Expired => "expired",
+            ExpiryBand::Within90Days => "within-90-days",
+            ExpiryBand::Later => "later",
+            ExpiryBand::NoEndDate => "no-end-date",
+        }
+    }
+}
+
+/// Why an extension cannot be exercised.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtensionError {
+    /// No options are left.
+    #[error("contract {0} has no extension options left")]
+    NoneLeft(String),
+    /// Nothing to extend from.
+    #[error("contract {0} has no end date to extend")]
+    NoEndDate(String),
+}
+
+/// The effect of exercising a contract's next extension option.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    /// The option taken.
+    pub span: Span,
+    /// The end date before.
+    pub old_end: Date,
+    /// The end date after.
+    pub new_end: Date,
+}
+
+impl Contract {
+    /// Takes the next extension option: the end date moves on by its length and
+    /// the option is used up. The register's history records each one, so nobody
+    /// extends twice by mistake.
+    pub fn exercise_extension(&mut self) -> Result<Extension, ExtensionError> {
+        let old_end = self.end.ok_or_else(|| ExtensionError::NoEndDate(self.reference.clone()))?;
+        if self.extensions.is_empty() {
+            return Err(ExtensionError::NoneLeft(self.reference.clone()));
+        }
+        let span = self.extensions.remove(0);
+        let new_end = span.after(old_end);
+        self.end = Some(new_end);
+        Ok(Extension { span, old_end, new_end })
+    }
+
+    /// Whether two records say the same thing, leaving aside where they came from.
+    pub fn same_terms(&self, other: &Contract) -> bool {
+        let mut a = self.clone();
+        a.source = other.source.clone();
+        &a == other
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +362,46 @@ mod tests {
         assert_eq!(CpvCode::parse("48000000-8").unwrap().as_str(), "48000000");
         assert_eq!(CpvCode::parse(" 72000000 ").unwrap().prefix(3), "720");
         assert!(CpvCode::parse("4800").is_err());
+    }
+
+    #[test]
+    fn expiry_bands_split_at_today_and_ninety_days() {
+        let today: Date = "2026-11-25".parse().unwrap();
+        let d = |s: &str| Some(s.parse::<Date>().unwrap());
+        assert_eq!(ExpiryBand::of(d("2026-11-24"), today), ExpiryBand::Expired);
+        assert_eq!(ExpiryBand::of(d("2026-11-25"), today), ExpiryBand::Within90Days);
+        assert_eq!(ExpiryBand::of(d("2027-02-23"), today), ExpiryBand::Within90Days);
+        assert_eq!(ExpiryBand::of(d("2027-02-24"), today), ExpiryBand::Later);
+        assert_eq!(ExpiryBand::of(None, today), ExpiryBand::NoEndDate);
+    }
+
+    #[test]
+    fn extensions_are_used_up_in_order() {
+        let mut c = Contract {
+            authority: crate::OrgId::parse("GB-LAE-CMD").unwrap(),
+            reference: "HMS-1".into(),
+            title: "Housing management system".into(),
+            description: String::new(),
+            supplier_name: None,
+            supplier_company_number: None,
+            cpv_codes: vec![],
+            category: None,
+            total_value: None,
+            annual_value: None,
+            start: None,
+            end: Some("2027-03-31".parse().unwrap()),
+            extensions: vec![Span::Months(12), Span::Months(6)],
+            break_date: None,
+            notice_period: None,
+            status: ContractStatus::Active,
+            source: Source::Manual,
+            extra: BTreeMap::new(),
+        };
+        let first = c.exercise_extension().unwrap();
+        assert_eq!(first.new_end.to_string(), "2028-03-31");
+        let second = c.exercise_extension().unwrap();
+        assert_eq!(second.new_end.to_string(), "2028-09-30");
+        assert_eq!(c.exercise_extension(), Err(ExtensionError::NoneLeft("HMS-1".into())));
     }
 
     #[test]
