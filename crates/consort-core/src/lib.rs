@@ -10,6 +10,7 @@ pub mod password;
 pub mod policy;
 pub mod register;
 pub mod sign_in;
+pub mod time;
 
 pub use ids::{Email, OrgId, ParseError};
 pub use org::{OrgKind, Organisation, Role};

@@ -95,6 +95,20 @@ pub enum Action<'a> {
         /// The consortium's coordinator.
         coordinator: &'a OrgId,
     },
+    /// See an authority's contracts register. `coordinators` are the coordinators
+    /// of the consortia the authority belongs to, who plan across members.
+    ViewRegister {
+        /// The authority whose register it is.
+        authority: &'a OrgId,
+        /// The coordinators of the consortia the authority is a member of.
+        coordinators: &'a [OrgId],
+    },
+    /// Add to, import into or change an authority's contracts register, and
+    /// record extensions.
+    EditRegister {
+        /// The authority whose register it is.
+        authority: &'a OrgId,
+    },
     /// Use the buying workspace (register contracts, run competitions).
     UseBuyerWorkspace,
     /// Use the coordinator's workspace (planning across members).
@@ -155,6 +169,21 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<(), Denied> {
                 "only the consortium's coordinator can change its membership",
             )
         }
+        Action::ViewRegister {
+            authority,
+            coordinators,
+        } => allow_if(
+            admin
+                || (public_body && actor.belongs_to(authority))
+                || coordinators
+                    .iter()
+                    .any(|c| actor.has_role_at(Role::Coordinator, c)),
+            "only the authority's own people and its consortia's coordinators can see its contracts register",
+        ),
+        Action::EditRegister { authority } => allow_if(
+            admin || actor.has_role_at(Role::Buyer, authority),
+            "only the authority's buyers can change its contracts register",
+        ),
         Action::UseBuyerWorkspace => allow_if(
             actor.has_role(Role::Buyer),
             "this page is for buyers of a contracting authority",
@@ -253,6 +282,29 @@ mod tests {
             authorize(&actor(&[("GB-LAE-CMD", Role::Coordinator)]), manage).is_err(),
             "a coordinator of another organisation cannot manage this consortium"
         );
+    }
+
+    #[test]
+    fn registers_are_seen_by_their_authority_and_its_coordinators_and_changed_by_its_buyers() {
+        let camden = id("GB-LAE-CMD");
+        let lead = [id("GB-COH-ZZ000100")];
+        let view = Action::ViewRegister {
+            authority: &camden,
+            coordinators: &lead,
+        };
+        let edit = Action::EditRegister { authority: &camden };
+        let camden_evaluator = actor(&[("GB-LAE-CMD", Role::Evaluator)]);
+        let camden_buyer = actor(&[("GB-LAE-CMD", Role::Buyer)]);
+        let hackney_buyer = actor(&[("GB-LAE-HCK", Role::Buyer)]);
+        let coordinator = actor(&[("GB-COH-ZZ000100", Role::Coordinator)]);
+        let supplier = actor(&[("GB-COH-01234567", Role::Supplier)]);
+        assert!(authorize(&camden_evaluator, view).is_ok());
+        assert!(authorize(&camden_evaluator, edit).is_err());
+        assert!(authorize(&camden_buyer, edit).is_ok());
+        assert!(authorize(&hackney_buyer, view).is_err());
+        assert!(authorize(&coordinator, view).is_ok());
+        assert!(authorize(&coordinator, edit).is_err());
+        assert!(authorize(&supplier, view).is_err());
     }
 
     #[test]

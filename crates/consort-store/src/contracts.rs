@@ -186,7 +186,7 @@ fn duplicate_reference(c: &Contract) -> impl FnOnce() -> String + '_ {
     }
 }
 
-async fn insert_contract(w: &mut WriteTx, c: &Contract) -> Result<i64> {
+pub(crate) async fn insert_contract(w: &mut WriteTx, c: &Contract) -> Result<i64> {
     let now = w.now_text();
     let q = sqlx::query(
         "INSERT INTO contracts (authority_id, reference, title, description, supplier_name, supplier_company_number,

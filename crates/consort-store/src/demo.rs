@@ -1,8 +1,10 @@
 //! Loads the demonstration data set into an empty store, in one transaction.
 
+use crate::contracts::insert_contract;
 use crate::orgs::{insert_consortium, insert_member, insert_org};
 use crate::users::{NewUser, insert_user};
 use crate::{Result, Store};
+use consort_core::audit::AuditEvent;
 use consort_core::demo::{self, DemoPerson};
 use consort_core::org::{Consortium, Membership};
 use consort_core::password::{self, PasswordHashing};
@@ -67,6 +69,29 @@ impl Store {
             };
             insert_user(&mut w, actor, &user).await?;
             shown.push((person, pw));
+        }
+        let registers = demo::registers();
+        for member in &data.members {
+            let mine: Vec<_> = registers
+                .iter()
+                .filter(|c| &c.authority == member)
+                .collect();
+            for contract in &mine {
+                insert_contract(&mut w, contract).await?;
+            }
+            w.audit(AuditEvent::new(
+                actor,
+                Some(member.as_str()),
+                "register.imported",
+                serde_json::json!({
+                    "authority": member,
+                    "file": "synthetic demonstration register",
+                    "inserted": mine.iter().map(|c| c.reference.as_str()).collect::<Vec<_>>(),
+                    "updated": [],
+                    "unchanged": 0,
+                }),
+            ))
+            .await?;
         }
         w.commit().await?;
         Ok(DemoOutcome::Loaded(shown))

@@ -46,6 +46,7 @@ const SECTIONS: &[(&str, &str, Action<'static>)] = &[
         "Opportunities",
         Action::UseSupplierWorkspace,
     ),
+    ("/register", "Contracts", Action::ListConsortia),
     ("/consortia", "Consortia", Action::ListConsortia),
     ("/organisations", "Organisations", Action::ListOrganisations),
     ("/admin/audit", "Audit log", Action::ViewAuditLog),
@@ -140,6 +141,15 @@ impl SignedIn {
             chrome: Box::new(self.chrome.clone()),
             reason: denied.reason,
         })
+    }
+
+    /// A 403 page in this person's chrome, for when the policy's answers leave
+    /// nothing on a page for them.
+    pub fn forbidden(&self, reason: &'static str) -> AppError {
+        AppError::Forbidden {
+            chrome: Box::new(self.chrome.clone()),
+            reason,
+        }
     }
 
     /// A 404 page in this person's chrome.

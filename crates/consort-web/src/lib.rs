@@ -75,7 +75,7 @@ async fn health(State(state): State<AppState>) -> Response {
 /// passes through (request id, tracing, security headers, CSRF, time-out, panic
 /// guard).
 pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, consortia, dashboard, orgs};
+    use pages::{account, admin, consortia, dashboard, orgs, register};
     let pages = Router::new()
         .route("/", get(pages::home))
         .route(
@@ -104,6 +104,9 @@ pub fn router(state: AppState) -> Router {
             "/consortia/{id}/members/{org}/remove",
             post(consortia::remove_member),
         )
+        .route("/register", get(register::list))
+        .route("/register/{id}", get(register::show))
+        .route("/register/{id}/extend", post(register::extend))
         .route("/admin/audit", get(admin::audit))
         .route("/accessibility", get(pages::accessibility))
         .route("/api/v1/health", get(health))

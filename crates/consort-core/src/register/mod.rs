@@ -267,6 +267,14 @@ pub enum ExpiryBand {
 }
 
 impl ExpiryBand {
+    /// Every band, soonest first.
+    pub const ALL_BANDS: [ExpiryBand; 4] = [
+        ExpiryBand::Expired,
+        ExpiryBand::Within90Days,
+        ExpiryBand::Later,
+        ExpiryBand::NoEndDate,
+    ];
+
     /// Days ahead that count as "ending soon".
     pub const SOON_DAYS: i32 = 90;
 
@@ -328,14 +336,20 @@ impl Contract {
     /// the option is used up. The register's history records each one, so nobody
     /// extends twice by mistake.
     pub fn exercise_extension(&mut self) -> Result<Extension, ExtensionError> {
-        let old_end = self.end.ok_or_else(|| ExtensionError::NoEndDate(self.reference.clone()))?;
+        let old_end = self
+            .end
+            .ok_or_else(|| ExtensionError::NoEndDate(self.reference.clone()))?;
         if self.extensions.is_empty() {
             return Err(ExtensionError::NoneLeft(self.reference.clone()));
         }
         let span = self.extensions.remove(0);
         let new_end = span.after(old_end);
         self.end = Some(new_end);
-        Ok(Extension { span, old_end, new_end })
+        Ok(Extension {
+            span,
+            old_end,
+            new_end,
+        })
     }
 
     /// Whether two records say the same thing, leaving aside where they came from.
@@ -369,8 +383,14 @@ mod tests {
         let today: Date = "2026-11-25".parse().unwrap();
         let d = |s: &str| Some(s.parse::<Date>().unwrap());
         assert_eq!(ExpiryBand::of(d("2026-11-24"), today), ExpiryBand::Expired);
-        assert_eq!(ExpiryBand::of(d("2026-11-25"), today), ExpiryBand::Within90Days);
-        assert_eq!(ExpiryBand::of(d("2027-02-23"), today), ExpiryBand::Within90Days);
+        assert_eq!(
+            ExpiryBand::of(d("2026-11-25"), today),
+            ExpiryBand::Within90Days
+        );
+        assert_eq!(
+            ExpiryBand::of(d("2027-02-23"), today),
+            ExpiryBand::Within90Days
+        );
         assert_eq!(ExpiryBand::of(d("2027-02-24"), today), ExpiryBand::Later);
         assert_eq!(ExpiryBand::of(None, today), ExpiryBand::NoEndDate);
     }
@@ -401,7 +421,10 @@ mod tests {
         assert_eq!(first.new_end.to_string(), "2028-03-31");
         let second = c.exercise_extension().unwrap();
         assert_eq!(second.new_end.to_string(), "2028-09-30");
-        assert_eq!(c.exercise_extension(), Err(ExtensionError::NoneLeft("HMS-1".into())));
+        assert_eq!(
+            c.exercise_extension(),
+            Err(ExtensionError::NoneLeft("HMS-1".into()))
+        );
     }
 
     #[test]
