@@ -4,10 +4,12 @@
 
 pub mod audit;
 pub mod demo;
+pub mod grouping;
 pub mod ids;
 pub mod org;
 pub mod password;
 pub mod policy;
+pub mod planner;
 pub mod register;
 pub mod sign_in;
 pub mod time;

@@ -90,6 +90,12 @@ pub enum Action<'a> {
         /// The organisation that will lead it.
         coordinator: &'a OrgId,
     },
+    /// See the planner across a consortium's members and decide which of their
+    /// contracts are comparable.
+    PlanConsortium {
+        /// The consortium's coordinator.
+        coordinator: &'a OrgId,
+    },
     /// Add or remove members of a consortium led by `coordinator`.
     ManageConsortium {
         /// The consortium's coordinator.
@@ -162,6 +168,10 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<(), Denied> {
                     && (actor.belongs_to(coordinator)
                         || members.iter().any(|m| actor.belongs_to(m)))),
             "only the consortium's coordinator and members can see it",
+        ),
+        Action::PlanConsortium { coordinator } => allow_if(
+            admin || actor.has_role_at(Role::Coordinator, coordinator),
+            "only the consortium's coordinator can plan across its members",
         ),
         Action::CreateConsortium { coordinator } | Action::ManageConsortium { coordinator } => {
             allow_if(

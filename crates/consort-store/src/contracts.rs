@@ -281,10 +281,27 @@ impl Store {
         file: &str,
         contracts: &[Contract],
     ) -> Result<ImportSummary> {
+        self.import_contracts_with_progress(actor, authority, file, contracts, |_| ())
+            .await
+    }
+
+    /// [`Store::import_contracts`], calling `progress` with the number of rows
+    /// written so far (for a progress bar on large files).
+    pub async fn import_contracts_with_progress(
+        &self,
+        actor: &str,
+        authority: &OrgId,
+        file: &str,
+        contracts: &[Contract],
+        progress: impl Fn(usize),
+    ) -> Result<ImportSummary> {
         self.authority_or_error(authority).await?;
         let mut w = self.begin_write().await?;
         let mut summary = ImportSummary::default();
-        for c in contracts {
+        for (done, c) in contracts.iter().enumerate() {
+            if done % 256 == 0 {
+                progress(done);
+            }
             if &c.authority != authority {
                 return Err(StoreError::Refused(format!(
                     "contract {} belongs to {}, not {authority}",
@@ -310,6 +327,7 @@ impl Store {
                 }
             }
         }
+        progress(contracts.len());
         if summary.inserted.is_empty() && summary.updated.is_empty() {
             // Nothing changed: leave no trace, not even an audit entry.
             return Ok(summary);

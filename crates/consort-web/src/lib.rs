@@ -7,6 +7,7 @@ pub mod error;
 pub mod pages;
 pub mod security;
 pub mod state;
+pub mod timeline;
 
 pub use state::{AppState, WebConfig};
 
@@ -75,7 +76,7 @@ async fn health(State(state): State<AppState>) -> Response {
 /// passes through (request id, tracing, security headers, CSRF, time-out, panic
 /// guard).
 pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, consortia, dashboard, orgs, register};
+    use pages::{account, admin, consortia, dashboard, orgs, planner, register};
     let pages = Router::new()
         .route("/", get(pages::home))
         .route(
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
             "/consortia/{id}/members/{org}/remove",
             post(consortia::remove_member),
         )
+        .route("/consortia/{id}/planner", get(planner::show))
         .route("/register", get(register::list))
         .route("/register/{id}", get(register::show))
         .route("/register/{id}/extend", post(register::extend))

@@ -12,6 +12,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod import;
+mod plan;
+
 /// Collaborative procurement for public bodies that buy together.
 #[derive(Parser)]
 #[command(name = "consort", version, about)]
@@ -61,6 +64,59 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import data into Consort.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Find where members' contracts line up: joint go-live cohorts and the best
+    /// shared agreement, per category.
+    Plan(PlanArgs),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import an authority's contracts register (Transparency Code CSV). All rows
+    /// or none, unless --skip-invalid; importing the same file again changes nothing.
+    Contracts {
+        /// The CSV file.
+        file: PathBuf,
+        /// The authority whose register it is (its org-id identifier).
+        #[arg(long)]
+        authority: String,
+        /// Check the file and report what would change, saving nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Save the valid rows and report the rejected ones.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+}
+
+#[derive(Args)]
+struct PlanArgs {
+    /// Plan only this category.
+    #[arg(long)]
+    category: Option<String>,
+    /// Plan only the members of this consortium (see `consortium list`).
+    #[arg(long)]
+    consortium: Option<i64>,
+    /// The shared agreement's term, in months.
+    #[arg(long, default_value_t = 48)]
+    term_months: u32,
+    /// The months needed to procure the agreement.
+    #[arg(long, default_value_t = 9)]
+    lead_months: u32,
+    /// The months an authority needs to move onto the new agreement before its contract ends.
+    #[arg(long, default_value_t = 12)]
+    mobilisation_months: u32,
+    /// How many joint cohorts to list per category, best first (all are counted).
+    #[arg(long, default_value_t = 100)]
+    max_cohorts: usize,
+    /// Plan as if today were this date (YYYY-MM-DD); defaults to today in London.
+    #[arg(long)]
+    today: Option<String>,
+    /// table, json or csv.
+    #[arg(long, default_value = "table")]
+    format: String,
 }
 
 #[derive(Args)]
@@ -243,6 +299,48 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Org(cmd) => org(&cli.storage, cmd).await,
         Command::User(cmd) => user(&cli.storage, cmd).await,
         Command::Consortium(cmd) => consortium(&cli.storage, cmd).await,
+        Command::Import(ImportCommand::Contracts { file, authority, dry_run, skip_invalid }) => {
+            let store = open_store(&cli.storage).await?;
+            let actor = cli_actor();
+            let request = import::ImportRequest {
+                file: &file,
+                authority: &authority,
+                dry_run,
+                skip_invalid,
+                actor: &actor,
+            };
+            let all_valid = import::run(&store, &request).await?;
+            Ok(if all_valid { ExitCode::SUCCESS } else { ExitCode::from(2) })
+        }
+        Command::Plan(args) => {
+            let today = match &args.today {
+                Some(t) => t
+                    .parse::<jiff::civil::Date>()
+                    .map_err(|_| anyhow!("--today: '{t}' is not a date like 2026-11-25"))?,
+                None => consort_core::time::london_date(jiff::Timestamp::now()),
+            };
+            if !matches!(args.format.as_str(), "table" | "json" | "csv") {
+                bail!("--format: '{}' is not a format: use table, json or csv", args.format);
+            }
+            let store = open_store(&cli.storage).await?;
+            let request = plan::PlanRequest {
+                category: args.category,
+                consortium: args.consortium,
+                params: consort_core::planner::PlanParams {
+                    term_months: args.term_months,
+                    lead_months: args.lead_months,
+                    mobilisation_months: args.mobilisation_months,
+                    max_cohorts: args.max_cohorts,
+                },
+                today,
+                format: args.format,
+            };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            plan::run(&store, &request, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&cli.storage).await?;
             match store.audit_verify().await? {

@@ -127,6 +127,7 @@ struct ConsortiumPage {
     members: Vec<Organisation>,
     candidates: Vec<Organisation>,
     can_manage: bool,
+    can_plan: bool,
     errors: Vec<FieldError>,
 }
 
@@ -169,6 +170,11 @@ async fn consortium_page(
             coordinator: &detail.consortium.coordinator,
         })
         .is_ok();
+    let can_plan = user
+        .authorize(Action::PlanConsortium {
+            coordinator: &detail.consortium.coordinator,
+        })
+        .is_ok();
     let all = state.store.orgs().await?;
     let name_of = |id: &OrgId| {
         all.iter()
@@ -208,6 +214,7 @@ async fn consortium_page(
             members,
             candidates,
             can_manage,
+            can_plan,
             errors,
         },
     ))

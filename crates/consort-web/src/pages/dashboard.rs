@@ -124,15 +124,18 @@ pub async fn dashboard(
                     ],
                     links: led
                         .iter()
-                        .map(|c| {
-                            (
+                        .flat_map(|c| {
+                            [(
+                                format!("/consortia/{}/planner", c.consortium.id),
+                                format!("Planner for {}", c.consortium.name),
+                            ), (
                                 format!("/consortia/{}", c.consortium.id),
                                 format!(
                                     "{} ({})",
                                     c.consortium.name,
                                     plural(c.members.len(), "member", "members")
                                 ),
-                            )
+                            )]
                         })
                         .chain(std::iter::once((
                             "/coordination".into(),

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod consortia;
 pub mod dashboard;
 pub mod orgs;
+pub mod planner;
 pub mod register;
 
 use crate::context::{Chrome, SignedIn, Visitor};
