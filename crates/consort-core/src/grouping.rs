@@ -103,7 +103,9 @@ pub fn cpv_prefix_label(prefix: &str) -> Option<&'static str> {
 }
 
 /// The label for a group of contracts sharing `prefix`: the prefix's own label,
-/// or, for the few codes with no entry one level up, the nearest broader code's.
+/// or, for the few prefixes whose padded code is not in the list (11 of them,
+/// e.g. `35611`, under which are fighter and bomber aircraft), the nearest
+/// broader code's ("Military aircrafts").
 fn cpv_group_label(prefix: &str) -> String {
     (2..=prefix.len())
         .rev()
@@ -273,8 +275,10 @@ pub struct Suggestion {
 
 impl Suggestion {
     /// The decisions that remember this suggestion as confirmed, under `label`
-    /// (`None` keeps the suggested label). Contracts with the same keys in later
-    /// imports are then put in that category.
+    /// (`None` or blank keeps the suggested label). Contracts with the same keys
+    /// in later imports are then put in that category. The members themselves
+    /// still need their category set (as [`apply_decisions`] would give it);
+    /// a member with no words to make a signature from adds no key.
     pub fn confirm(&self, label: Option<&str>) -> Vec<Decision> {
         let label = label
             .map(str::trim)
@@ -641,13 +645,16 @@ impl<'d> Memory<'d> {
 
 /// The category a remembered confirmation gives this contract, if any. `None`
 /// when no decision matches it or the matching one is a rejection. The
-/// contract's own `category` is not consulted.
+/// contract's own `category` is not consulted. A contract with CPV codes is
+/// matched by the longest remembered prefix of its first code, whatever depth
+/// it was remembered at, so `params` does not change the answer; it is taken
+/// for symmetry with [`match_key`].
 pub fn categorise(
     contract: &ContractRef<'_>,
     decisions: &[Decision],
     params: &GroupingParams,
 ) -> Option<String> {
-    let _ = params; // keys are matched at every depth: the longest remembered prefix wins
+    let _ = params;
     match Memory::new(decisions).recall(contract) {
         Remembered::Confirmed(label, _) => Some(label.to_string()),
         _ => None,
@@ -656,7 +663,7 @@ pub fn categorise(
 
 /// The categories remembered confirmations give to contracts that have none
 /// yet, e.g. after an import; contracts that already have a category are left
-/// alone. In input order.
+/// alone. In input order. Matching is as for [`categorise`].
 pub fn apply_decisions(
     contracts: &[ContractRef<'_>],
     decisions: &[Decision],
@@ -1317,8 +1324,10 @@ mod tests {
             cpv_group_label("48000"),
             "Software package and information systems"
         );
-        // 90511 is "Refuse collection services".
         assert_eq!(cpv_group_label("90511"), "Refuse collection services");
+        // 35611000 does not exist; its codes are fighter and bomber aircraft.
+        assert_eq!(cpv_prefix_label("35611"), None);
+        assert_eq!(cpv_group_label("35611"), "Military aircrafts");
         assert_eq!(cpv_group_label("99999"), "CPV 99999");
     }
 

@@ -775,6 +775,10 @@ fn ten_thousand_uncategorised_contracts() {
 }
 
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "a timing of the worst case: run with cargo test --release -- --ignored"
+)]
 fn ten_thousand_contracts_sharing_one_small_vocabulary() {
     // The worst case for the inverted index: every contract shares words with
     // nearly every other.

@@ -423,6 +423,7 @@ fn registers_are_grouped_by_category_and_the_unplannable_reported() {
         contract(3, "x", None, Some("2028-03-31")),
         ended,
         contract(3, "w3", Some("Waste"), Some("2028-03-31")),
+        contract(0, "blank", Some("  "), Some("2028-03-31")),
     ];
     let grouped = group_contracts(&contracts);
     let labels: Vec<_> = grouped
@@ -448,6 +449,7 @@ fn registers_are_grouped_by_category_and_the_unplannable_reported() {
             ("w2", "no end date".to_string()),
             ("x", "no category".to_string()),
             ("old", "ended".to_string()),
+            ("blank", "no category".to_string()),
         ]
     );
     let json = serde_json::to_value(&grouped.skipped[0]).unwrap();
@@ -463,7 +465,7 @@ fn registers_are_grouped_by_category_and_the_unplannable_reported() {
         register.categories[1].cohorts[0].contracts,
         vec!["w1", "w3"]
     );
-    assert_eq!(register.skipped.len(), 3);
+    assert_eq!(register.skipped.len(), 4);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use crate::{Result, Store, StoreError, WriteTx, conflict_on_unique};
 use consort_core::OrgId;
 use consort_core::audit::AuditEvent;
+use consort_core::grouping::{ContractRef, Decision, GroupingParams, MatchKey, categorise};
 use consort_core::org::OrgKind;
 use consort_core::register::{Contract, ContractStatus, CpvCode, ExpiryBand, Pence, Span};
 use jiff::civil::Date;
@@ -296,6 +297,22 @@ impl Store {
         progress: impl Fn(usize),
     ) -> Result<ImportSummary> {
         self.authority_or_error(authority).await?;
+        // Contracts that match a grouping a coordinator confirmed go straight into
+        // its category.
+        let remembered: Vec<Decision> = self
+            .category_decisions()
+            .await?
+            .into_iter()
+            .filter_map(|d| {
+                MatchKey::from_parts(&d.key_kind, &d.key_value)
+                    .ok()
+                    .map(|key| Decision {
+                        key,
+                        label: d.label,
+                    })
+            })
+            .collect();
+        let params = GroupingParams::default();
         let mut w = self.begin_write().await?;
         let mut summary = ImportSummary::default();
         for (done, c) in contracts.iter().enumerate() {
@@ -308,6 +325,15 @@ impl Store {
                     c.reference, c.authority
                 )));
             }
+            let recalled;
+            let c = if c.category.is_none() && !remembered.is_empty() {
+                let mut with = c.clone();
+                with.category = categorise(&ContractRef::from(c), &remembered, &params);
+                recalled = with;
+                &recalled
+            } else {
+                c
+            };
             match find_in_tx(&mut w, authority, &c.reference).await? {
                 None => {
                     insert_contract(&mut w, c).await?;

@@ -76,7 +76,7 @@ async fn health(State(state): State<AppState>) -> Response {
 /// passes through (request id, tracing, security headers, CSRF, time-out, panic
 /// guard).
 pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, consortia, dashboard, orgs, planner, register};
+    use pages::{account, admin, consortia, dashboard, groupings, orgs, planner, register};
     let pages = Router::new()
         .route("/", get(pages::home))
         .route(
@@ -106,7 +106,20 @@ pub fn router(state: AppState) -> Router {
             post(consortia::remove_member),
         )
         .route("/consortia/{id}/planner", get(planner::show))
+        .route("/consortia/{id}/groupings", get(groupings::show))
+        .route(
+            "/consortia/{id}/groupings/{suggestion}",
+            post(groupings::decide),
+        )
         .route("/register", get(register::list))
+        .route(
+            "/register/import",
+            get(register::import_form)
+                .post(register::import)
+                .layer(DefaultBodyLimit::max(
+                    register::MAX_UPLOAD_BYTES + 64 * 1024,
+                )),
+        )
         .route("/register/{id}", get(register::show))
         .route("/register/{id}/extend", post(register::extend))
         .route("/admin/audit", get(admin::audit))

@@ -43,7 +43,10 @@ const HEADER: f64 = 28.0;
 const AXIS: f64 = 30.0;
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Renders the timeline between the years that cover every window and today.
@@ -72,7 +75,10 @@ pub fn render(groups: &[Group], today: Date, title_id: &str) -> String {
         svg,
         r##"<svg class="app-timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" aria-labelledby="{title_id}" font-family="GDS Transport, arial, sans-serif" font-size="13">"##
     );
-    let _ = write!(svg, r##"<title id="{title_id}">Exit windows of each authority's contracts by category, from {first_year} to {last_year}; today is {today}. The table below gives the same dates.</title>"##);
+    let _ = write!(
+        svg,
+        r##"<title id="{title_id}">Exit windows of each authority's contracts by category, from {first_year} to {last_year}; today is {today}. The table below gives the same dates.</title>"##
+    );
     for year in first_year..=last_year {
         let xx = x(Date::new(year, 1, 1).expect("valid"));
         let _ = write!(
@@ -90,10 +96,22 @@ pub fn render(groups: &[Group], today: Date, title_id: &str) -> String {
         );
         y += HEADER;
         for lane in &group.lanes {
-            let _ = write!(svg, r##"<text x="0" y="{:.1}" fill="#0b0c0c">{}</text>"##, y + 15.0, escape(&lane.label));
+            let _ = write!(
+                svg,
+                r##"<text x="0" y="{:.1}" fill="#0b0c0c">{}</text>"##,
+                y + 15.0,
+                escape(&lane.label)
+            );
             for bar in &lane.bars {
-                let (x0, x_end, x1) = (x(bar.window.earliest), x(bar.end.max(bar.window.earliest)), x(bar.window.latest));
-                let tip = format!("{}: can end from {} to {}", bar.reference, bar.window.earliest, bar.window.latest);
+                let (x0, x_end, x1) = (
+                    x(bar.window.earliest),
+                    x(bar.end.max(bar.window.earliest)),
+                    x(bar.window.latest),
+                );
+                let tip = format!(
+                    "{}: can end from {} to {}",
+                    bar.reference, bar.window.earliest, bar.window.latest
+                );
                 let _ = write!(
                     svg,
                     r##"<g><title>{}</title><rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="14" fill="#1d70b8"/><rect x="{x_end:.1}" y="{:.1}" width="{:.1}" height="14" fill="#1d70b8" fill-opacity="0.35"/></g>"##,
@@ -133,7 +151,10 @@ mod tests {
                 label: "Camden & co".into(),
                 bars: vec![Bar {
                     reference: "HMS-1".into(),
-                    window: ExitWindow { earliest: d("2027-03-31"), latest: d("2029-03-31") },
+                    window: ExitWindow {
+                        earliest: d("2027-03-31"),
+                        latest: d("2029-03-31"),
+                    },
                     end: d("2027-03-31"),
                 }],
             }],

@@ -29,18 +29,26 @@ const PROGRESS_ABOVE: usize = 2_000;
 
 /// Imports the file; returns whether every row was accepted.
 pub async fn run(store: &Store, request: &ImportRequest<'_>) -> Result<bool> {
-    let authority = OrgId::parse(request.authority).map_err(|e| anyhow!("--authority: {}", e.reason))?;
+    let authority =
+        OrgId::parse(request.authority).map_err(|e| anyhow!("--authority: {}", e.reason))?;
     let org = store.org(&authority).await?.ok_or_else(|| {
         anyhow!("--authority: no organisation has identifier {authority}: add it first with `consort org add`")
     })?;
-    let bytes = std::fs::read(request.file).with_context(|| format!("cannot read {}", request.file.display()))?;
+    let bytes = std::fs::read(request.file)
+        .with_context(|| format!("cannot read {}", request.file.display()))?;
     let file_name = request
         .file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| request.file.display().to_string());
-    let parsed = parse_register(&bytes, &ImportOptions { authority: authority.clone(), file_name: file_name.clone() })
-        .map_err(|e| anyhow!("{}: {e}", request.file.display()))?;
+    let parsed = parse_register(
+        &bytes,
+        &ImportOptions {
+            authority: authority.clone(),
+            file_name: file_name.clone(),
+        },
+    )
+    .map_err(|e| anyhow!("{}: {e}", request.file.display()))?;
     eprintln!(
         "{}: read as {}, {} valid rows, {} rejected, for {} ({})",
         file_name,
@@ -64,17 +72,27 @@ pub async fn run(store: &Store, request: &ImportRequest<'_>) -> Result<bool> {
     }
     if request.dry_run {
         let existing = store
-            .contracts(&ContractFilter { authorities: Some(vec![authority.clone()]), ..Default::default() })
+            .contracts(&ContractFilter {
+                authorities: Some(vec![authority.clone()]),
+                ..Default::default()
+            })
             .await?;
         let (mut new, mut changed, mut same) = (0, 0, 0);
         for c in &contracts {
-            match existing.iter().find(|e| e.contract.reference == c.reference.trim()) {
+            match existing
+                .iter()
+                .find(|e| e.contract.reference == c.reference.trim())
+            {
                 None => new += 1,
-                Some(e) if e.contract.same_terms(c) || same_but_category(&e.contract, c) => same += 1,
+                Some(e) if e.contract.same_terms(c) || same_but_category(&e.contract, c) => {
+                    same += 1
+                }
                 Some(_) => changed += 1,
             }
         }
-        println!("dry run: would add {new}, update {changed}, leave {same} unchanged; nothing was saved");
+        println!(
+            "dry run: would add {new}, update {changed}, leave {same} unchanged; nothing was saved"
+        );
         return Ok(all_valid);
     }
     let bar = (contracts.len() > PROGRESS_ABOVE && std::io::stderr().is_terminal()).then(|| {
@@ -101,7 +119,11 @@ pub async fn run(store: &Store, request: &ImportRequest<'_>) -> Result<bool> {
         summary.inserted.len(),
         summary.updated.len(),
         summary.unchanged,
-        if all_valid { String::new() } else { format!("; {} rows rejected and not imported", parsed.rejected.len()) }
+        if all_valid {
+            String::new()
+        } else {
+            format!("; {} rows rejected and not imported", parsed.rejected.len())
+        }
     );
     Ok(all_valid)
 }

@@ -299,7 +299,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Org(cmd) => org(&cli.storage, cmd).await,
         Command::User(cmd) => user(&cli.storage, cmd).await,
         Command::Consortium(cmd) => consortium(&cli.storage, cmd).await,
-        Command::Import(ImportCommand::Contracts { file, authority, dry_run, skip_invalid }) => {
+        Command::Import(ImportCommand::Contracts {
+            file,
+            authority,
+            dry_run,
+            skip_invalid,
+        }) => {
             let store = open_store(&cli.storage).await?;
             let actor = cli_actor();
             let request = import::ImportRequest {
@@ -310,7 +315,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 actor: &actor,
             };
             let all_valid = import::run(&store, &request).await?;
-            Ok(if all_valid { ExitCode::SUCCESS } else { ExitCode::from(2) })
+            Ok(if all_valid {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
         }
         Command::Plan(args) => {
             let today = match &args.today {
@@ -320,7 +329,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 None => consort_core::time::london_date(jiff::Timestamp::now()),
             };
             if !matches!(args.format.as_str(), "table" | "json" | "csv") {
-                bail!("--format: '{}' is not a format: use table, json or csv", args.format);
+                bail!(
+                    "--format: '{}' is not a format: use table, json or csv",
+                    args.format
+                );
             }
             let store = open_store(&cli.storage).await?;
             let request = plan::PlanRequest {

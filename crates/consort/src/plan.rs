@@ -35,11 +35,19 @@ pub async fn run(store: &Store, request: &PlanRequest, out: &mut impl Write) -> 
         None => None,
     };
     let contracts: Vec<_> = store
-        .contracts(&ContractFilter { authorities, ..Default::default() })
+        .contracts(&ContractFilter {
+            authorities,
+            ..Default::default()
+        })
         .await?
         .into_iter()
         .map(|s| s.contract)
-        .filter(|c| request.category.as_ref().is_none_or(|cat| c.category.as_deref() == Some(cat.as_str())))
+        .filter(|c| {
+            request
+                .category
+                .as_ref()
+                .is_none_or(|cat| c.category.as_deref() == Some(cat.as_str()))
+        })
         .collect();
     if let Some(cat) = &request.category
         && contracts.is_empty()
@@ -75,7 +83,10 @@ fn json_document(plan: &RegisterPlan, request: &PlanRequest) -> serde_json::Valu
 }
 
 fn write_csv(plan: &RegisterPlan, out: &mut impl Write) -> Result<()> {
-    writeln!(out, "category,kind,rank,from,to,authority_count,authorities,contracts,annual_value_pence,procurement_start,not_covered")?;
+    writeln!(
+        out,
+        "category,kind,rank,from,to,authority_count,authorities,contracts,annual_value_pence,procurement_start,not_covered"
+    )?;
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     for c in &plan.categories {
         for (i, cohort) in c.cohorts.iter().enumerate() {
@@ -95,8 +106,16 @@ fn write_csv(plan: &RegisterPlan, out: &mut impl Write) -> Result<()> {
         }
         let a = &c.agreement;
         let covered: Vec<&str> = a.covered.iter().map(|x| x.authority.as_str()).collect();
-        let contracts: Vec<&str> = a.covered.iter().flat_map(|x| x.contracts.iter().map(String::as_str)).collect();
-        let not_covered: Vec<String> = a.not_covered.iter().map(|n| format!("{}: {}", n.authority, n.reason)).collect();
+        let contracts: Vec<&str> = a
+            .covered
+            .iter()
+            .flat_map(|x| x.contracts.iter().map(String::as_str))
+            .collect();
+        let not_covered: Vec<String> = a
+            .not_covered
+            .iter()
+            .map(|n| format!("{}: {}", n.authority, n.reason))
+            .collect();
         writeln!(
             out,
             "{},agreement,1,{},{},{},{},{},{},{},{}",
@@ -118,7 +137,10 @@ fn write_table(plan: &RegisterPlan, request: &PlanRequest, out: &mut impl Write)
     writeln!(
         out,
         "Plan from {} — agreement term {} months, {} months to procure, {} months to mobilise",
-        request.today, request.params.term_months, request.params.lead_months, request.params.mobilisation_months
+        request.today,
+        request.params.term_months,
+        request.params.lead_months,
+        request.params.mobilisation_months
     )?;
     for c in &plan.categories {
         writeln!(out)?;
@@ -140,11 +162,20 @@ fn write_table(plan: &RegisterPlan, request: &PlanRequest, out: &mut impl Write)
                 cohort.to,
                 plural(cohort.authorities.len(), "authority", "authorities"),
                 cohort.annual_value_pence.display(),
-                cohort.authorities.iter().map(OrgId::as_str).collect::<Vec<_>>().join(" ")
+                cohort
+                    .authorities
+                    .iter()
+                    .map(OrgId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" ")
             )?;
         }
         if c.cohorts.len() > 10 {
-            writeln!(out, "       … {} more (use --format json or csv for all)", c.cohort_count - 10)?;
+            writeln!(
+                out,
+                "       … {} more (use --format json or csv for all)",
+                c.cohort_count - 10
+            )?;
         }
         let a = &c.agreement;
         writeln!(

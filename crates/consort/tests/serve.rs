@@ -200,8 +200,9 @@ fn the_same_binary_runs_on_postgresql() {
     );
 }
 
-#[test]
-fn a_real_browser_signs_in_as_the_demo_buyer_with_no_accessibility_violations() {
+/// The browser-test folder, or `None` (after saying why, loudly) when its
+/// prerequisites are missing outside CI.
+fn browser_tests() -> Option<(PathBuf, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let missing: Vec<String> = [
@@ -225,28 +226,25 @@ fn a_real_browser_signs_in_as_the_demo_buyer_with_no_accessibility_violations() 
     if !missing.is_empty() {
         if ci() {
             panic!(
-                "the browser test needs {} under CI=true",
+                "the browser tests need {} under CI=true",
                 missing.join(", ")
             );
         }
         eprintln!(
-            "\n*** SKIPPED the browser journey: missing {}. `.ci/run` installs them.\n",
+            "\n*** SKIPPED a browser journey: missing {}. `.ci/run` installs them.\n",
             missing.join(", ")
         );
-        return;
+        return None;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let shots = dir.path().join("screenshots");
+    Some((root, chromium))
+}
+
+/// Runs a journey script with `node` and asserts that every check passed.
+fn run_journey(root: &Path, chromium: &str, script: &str, args: &[&std::ffi::OsStr]) {
     let out = Command::new("node")
-        .arg(root.join("journey.mjs"))
-        .args([
-            &server.url,
-            "buyer@cmd.example",
-            server.password_of("buyer@cmd.example"),
-        ])
-        .arg(&shots)
-        .env("CHROMIUM", &chromium)
+        .arg(root.join(script))
+        .args(args)
+        .env("CHROMIUM", chromium)
         .output()
         .expect("run node");
     let text = format!(
@@ -255,6 +253,53 @@ fn a_real_browser_signs_in_as_the_demo_buyer_with_no_accessibility_violations() 
         String::from_utf8_lossy(&out.stderr)
     );
     println!("{text}");
-    assert!(out.status.success(), "the browser journey failed:\n{text}");
+    assert!(
+        out.status.success(),
+        "the browser journey {script} failed:\n{text}"
+    );
     assert!(text.contains(", 0 failed"), "{text}");
+}
+
+#[test]
+fn a_real_browser_signs_in_as_the_demo_buyer_with_no_accessibility_violations() {
+    let Some((root, chromium)) = browser_tests() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let shots = dir.path().join("screenshots");
+    run_journey(
+        &root,
+        &chromium,
+        "journey.mjs",
+        &[
+            server.url.as_ref(),
+            "buyer@cmd.example".as_ref(),
+            server.password_of("buyer@cmd.example").as_ref(),
+            shots.as_os_str(),
+        ],
+    );
+}
+
+#[test]
+fn buyers_upload_registers_and_the_coordinator_sees_the_cohort_they_make() {
+    let Some((root, chromium)) = browser_tests() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let credentials: serde_json::Map<String, serde_json::Value> = server
+        .credentials
+        .iter()
+        .map(|(_, email, pw)| (email.clone(), serde_json::Value::from(pw.clone())))
+        .collect();
+    let file = dir.path().join("credentials.json");
+    std::fs::write(&file, serde_json::to_vec(&credentials).unwrap()).unwrap();
+    let shots = dir.path().join("screenshots");
+    run_journey(
+        &root,
+        &chromium,
+        "planner.mjs",
+        &[server.url.as_ref(), file.as_os_str(), shots.as_os_str()],
+    );
 }

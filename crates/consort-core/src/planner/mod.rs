@@ -129,12 +129,17 @@ pub struct Grouped {
 
 /// Groups `contracts` by category label and turns each into a [`PlanItem`].
 /// Left out, with the reason: ended or terminated contracts, contracts with no
-/// category, and contracts with no end date (checked in that order).
+/// category (or a blank one), and contracts with no end date (checked in that
+/// order).
 pub fn group_contracts(contracts: &[Contract]) -> Grouped {
     let mut by_category: BTreeMap<&str, Vec<PlanItem>> = BTreeMap::new();
     let mut skipped = Vec::new();
     for contract in contracts {
-        let category = match (contract.status, contract.category.as_deref()) {
+        let label = contract
+            .category
+            .as_deref()
+            .filter(|c| !c.trim().is_empty());
+        let category = match (contract.status, label) {
             (ContractStatus::Ended, _) => Err(SkipReason::Ended),
             (ContractStatus::Terminated, _) => Err(SkipReason::Terminated),
             (ContractStatus::Active, None) => Err(SkipReason::NoCategory),

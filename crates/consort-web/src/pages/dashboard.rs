@@ -125,17 +125,20 @@ pub async fn dashboard(
                     links: led
                         .iter()
                         .flat_map(|c| {
-                            [(
-                                format!("/consortia/{}/planner", c.consortium.id),
-                                format!("Planner for {}", c.consortium.name),
-                            ), (
-                                format!("/consortia/{}", c.consortium.id),
-                                format!(
-                                    "{} ({})",
-                                    c.consortium.name,
-                                    plural(c.members.len(), "member", "members")
+                            [
+                                (
+                                    format!("/consortia/{}/planner", c.consortium.id),
+                                    format!("Planner for {}", c.consortium.name),
                                 ),
-                            )]
+                                (
+                                    format!("/consortia/{}", c.consortium.id),
+                                    format!(
+                                        "{} ({})",
+                                        c.consortium.name,
+                                        plural(c.members.len(), "member", "members")
+                                    ),
+                                ),
+                            ]
                         })
                         .chain(std::iter::once((
                             "/coordination".into(),

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod consortia;
 pub mod dashboard;
+pub mod groupings;
 pub mod orgs;
 pub mod planner;
 pub mod register;

@@ -61,26 +61,50 @@ struct PlannerPage {
 
 impl PlannerPage {
     fn name(&self, id: &OrgId) -> String {
-        self.names.get(id).cloned().unwrap_or_else(|| id.to_string())
+        self.names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
     }
 
     fn names_of(&self, ids: &[OrgId]) -> String {
-        ids.iter().map(|i| self.name(i)).collect::<Vec<_>>().join(", ")
+        ids.iter()
+            .map(|i| self.name(i))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
 /// Loads a consortium the person may plan for (others get a 404 or 403).
-pub(crate) async fn plannable(state: &AppState, user: &SignedIn, id: &str) -> Result<ConsortiumDetail, AppError> {
+pub(crate) async fn plannable(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+) -> Result<ConsortiumDetail, AppError> {
     let id: i64 = id.parse().map_err(|_| user.not_found())?;
-    let detail = state.store.consortium(id).await?.ok_or_else(|| user.not_found())?;
-    user.authorize(Action::ViewConsortium { coordinator: &detail.consortium.coordinator, members: &detail.members })
-        .map_err(|_| user.not_found())?;
-    user.authorize(Action::PlanConsortium { coordinator: &detail.consortium.coordinator })?;
+    let detail = state
+        .store
+        .consortium(id)
+        .await?
+        .ok_or_else(|| user.not_found())?;
+    user.authorize(Action::ViewConsortium {
+        coordinator: &detail.consortium.coordinator,
+        members: &detail.members,
+    })
+    .map_err(|_| user.not_found())?;
+    user.authorize(Action::PlanConsortium {
+        coordinator: &detail.consortium.coordinator,
+    })?;
     Ok(detail)
 }
 
 fn months(value: &str, default: u32) -> u32 {
-    value.trim().parse::<u32>().ok().filter(|m| (1..=240).contains(m)).unwrap_or(default)
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (1..=240).contains(m))
+        .unwrap_or(default)
 }
 
 /// `GET /consortia/{id}/planner`.
@@ -101,29 +125,50 @@ pub async fn show(
     let today = today(&state);
     let contracts: Vec<_> = state
         .store
-        .contracts(&ContractFilter { authorities: Some(detail.members.clone()), ..Default::default() })
+        .contracts(&ContractFilter {
+            authorities: Some(detail.members.clone()),
+            ..Default::default()
+        })
         .await?
         .into_iter()
         .map(|s| s.contract)
         .collect();
     let uncategorised = contracts.iter().filter(|c| c.category.is_none()).count();
-    let mut categories: Vec<String> = contracts.iter().filter_map(|c| c.category.clone()).collect();
+    let mut categories: Vec<String> = contracts
+        .iter()
+        .filter_map(|c| c.category.clone())
+        .collect();
     categories.sort();
     categories.dedup();
-    let chosen = if categories.contains(&query.category) { query.category.clone() } else { String::new() };
+    let chosen = if categories.contains(&query.category) {
+        query.category.clone()
+    } else {
+        String::new()
+    };
     let selected: Vec<_> = contracts
         .iter()
-        .filter(|c| c.category.is_some() && (chosen.is_empty() || c.category.as_deref() == Some(chosen.as_str())))
+        .filter(|c| {
+            c.category.is_some()
+                && (chosen.is_empty() || c.category.as_deref() == Some(chosen.as_str()))
+        })
         .cloned()
         .collect();
     let plan = plan_register(&selected, &params, today);
-    let names: BTreeMap<OrgId, String> = state.store.orgs().await?.into_iter().map(|o| (o.id, o.name)).collect();
+    let names: BTreeMap<OrgId, String> = state
+        .store
+        .orgs()
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
     let name = |id: &OrgId| names.get(id).cloned().unwrap_or_else(|| id.to_string());
 
     let mut by_category: BTreeMap<String, BTreeMap<String, Vec<Bar>>> = BTreeMap::new();
     let mut windows = Vec::new();
     for c in &selected {
-        let (Some(window), Some(end), Some(category)) = (ExitWindow::of(c), c.end, c.category.clone()) else {
+        let (Some(window), Some(end), Some(category)) =
+            (ExitWindow::of(c), c.end, c.category.clone())
+        else {
             continue;
         };
         windows.push(WindowRow {
@@ -139,13 +184,20 @@ pub async fn show(
             .or_default()
             .entry(name(&c.authority))
             .or_default()
-            .push(Bar { reference: c.reference.clone(), window, end });
+            .push(Bar {
+                reference: c.reference.clone(),
+                window,
+                end,
+            });
     }
     let groups: Vec<Group> = by_category
         .into_iter()
         .map(|(category, lanes)| Group {
             category,
-            lanes: lanes.into_iter().map(|(label, bars)| Lane { label, bars }).collect(),
+            lanes: lanes
+                .into_iter()
+                .map(|(label, bars)| Lane { label, bars })
+                .collect(),
         })
         .collect();
     let svg = timeline::render(&groups, today, "timeline-title");

@@ -7,7 +7,7 @@ use crate::error::{AppError, render};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use consort_core::OrgId;
@@ -429,4 +429,205 @@ mod tests {
                 .contains("4 numbers")
         );
     }
+}
+
+/// The largest register file accepted for upload.
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+/// A rejected row, for the results table.
+struct Rejected {
+    line: u64,
+    column: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "register_import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    authorities: Vec<Organisation>,
+    chosen: String,
+    skip_invalid: bool,
+    errors: Vec<FieldError>,
+    rejected: Vec<Rejected>,
+    outcome: Option<String>,
+}
+
+impl ImportPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+}
+
+/// `GET /register/import`: the upload form.
+pub async fn import_form(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Response, AppError> {
+    let scope = scope(&state, &user).await?;
+    if scope.editable.is_empty() {
+        return Err(user.forbidden("only an authority's buyers can import its contracts register"));
+    }
+    let chosen = scope.editable[0].id.to_string();
+    Ok(render(
+        StatusCode::OK,
+        &ImportPage {
+            chrome: user.chrome.clone(),
+            authorities: scope.editable,
+            chosen,
+            skip_invalid: false,
+            errors: Vec::new(),
+            rejected: Vec::new(),
+            outcome: None,
+        },
+    ))
+}
+
+/// `POST /register/import`: reads the uploaded CSV, and saves every row or none
+/// (or, when asked, the valid rows only), reporting each rejected row.
+pub async fn import(
+    State(state): State<AppState>,
+    user: SignedIn,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    use consort_core::register::import::{ImportOptions, parse_register};
+    let scope = scope(&state, &user).await?;
+    if scope.editable.is_empty() {
+        return Err(user.forbidden("only an authority's buyers can import its contracts register"));
+    }
+    let (mut authority, mut skip_invalid, mut file_name, mut bytes) =
+        (String::new(), false, String::new(), Vec::new());
+    let mut errors = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => match field.name().unwrap_or("") {
+                "authority" => authority = field.text().await.unwrap_or_default(),
+                "skip_invalid" => skip_invalid = true,
+                "file" => {
+                    file_name = field.file_name().unwrap_or("register.csv").to_string();
+                    match field.bytes().await {
+                        Ok(b) => bytes = b.to_vec(),
+                        Err(_) => errors.push(FieldError::new(
+                            "file",
+                            "The file must be smaller than 20MB",
+                        )),
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "file",
+                    "The file could not be uploaded: it must be smaller than 20MB",
+                ));
+                break;
+            }
+        }
+    }
+    let page = |errors: Vec<FieldError>,
+                rejected: Vec<Rejected>,
+                outcome: Option<String>,
+                authority: String| {
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        render(
+            status,
+            &ImportPage {
+                chrome: user.chrome.clone(),
+                authorities: scope.editable.clone(),
+                chosen: authority,
+                skip_invalid,
+                errors,
+                rejected,
+                outcome,
+            },
+        )
+    };
+    let org = OrgId::parse(&authority)
+        .ok()
+        .filter(|id| scope.editable.iter().any(|o| &o.id == id));
+    let Some(org) = org else {
+        errors.push(FieldError::new(
+            "authority",
+            "Select the authority whose register this is",
+        ));
+        return Ok(page(errors, Vec::new(), None, authority));
+    };
+    if errors.is_empty() && bytes.is_empty() {
+        errors.push(FieldError::new("file", "Select a CSV file"));
+    }
+    if !errors.is_empty() {
+        return Ok(page(errors, Vec::new(), None, authority));
+    }
+    let parsed = match parse_register(
+        &bytes,
+        &ImportOptions {
+            authority: org.clone(),
+            file_name: file_name.clone(),
+        },
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            return Ok(page(
+                vec![FieldError::new("file", sentence(&e.to_string()))],
+                Vec::new(),
+                None,
+                authority,
+            ));
+        }
+    };
+    let rejected: Vec<Rejected> = parsed
+        .rejected
+        .iter()
+        .map(|r| Rejected {
+            line: r.line,
+            column: r.column.clone().unwrap_or_default(),
+            reason: r.reason.clone(),
+        })
+        .collect();
+    if !rejected.is_empty() && !skip_invalid {
+        let message = format!(
+            "{} rows of {file_name} were rejected, so nothing was imported. Correct them and upload the file again, or choose to import only the valid rows",
+            rejected.len()
+        );
+        return Ok(page(
+            vec![FieldError::new("file", message)],
+            rejected,
+            None,
+            authority,
+        ));
+    }
+    let contracts: Vec<Contract> = parsed.contracts.into_iter().map(|(_, c)| c).collect();
+    let summary = match state
+        .store
+        .import_contracts(&user.actor.audit_name(), &org, &file_name, &contracts)
+        .await
+    {
+        Ok(s) => s,
+        Err(StoreError::Conflict(m) | StoreError::Refused(m) | StoreError::NotFound(m)) => {
+            return Ok(page(
+                vec![FieldError::new("file", sentence(&m))],
+                rejected,
+                None,
+                authority,
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let outcome = format!(
+        "Imported {file_name}: {} added, {} updated, {} unchanged{}",
+        summary.inserted.len(),
+        summary.updated.len(),
+        summary.unchanged,
+        if rejected.is_empty() {
+            String::new()
+        } else {
+            format!("; {} rows rejected and not imported", rejected.len())
+        }
+    );
+    Ok(page(Vec::new(), rejected, Some(outcome), authority))
 }
