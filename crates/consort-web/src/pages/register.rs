@@ -13,8 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use consort_core::OrgId;
 use consort_core::org::{OrgKind, Organisation};
 use consort_core::policy::Action;
+use consort_core::register::form::ContractFields;
 use consort_core::register::windows::ExitWindow;
-use consort_core::register::{Contract, ExpiryBand};
+use consort_core::register::{Contract, ExpiryBand, Source};
 use consort_store::{ContractFilter, ExtensionRecord, StoreError, StoredContract};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -630,4 +631,221 @@ pub async fn import(
         }
     );
     Ok(page(Vec::new(), rejected, Some(outcome), authority))
+}
+
+#[derive(Template)]
+#[template(path = "contract_form.html")]
+struct ContractFormPage {
+    chrome: Chrome,
+    /// `Some(id)` when editing, `None` when adding.
+    id: Option<i64>,
+    authorities: Vec<Organisation>,
+    chosen: String,
+    form: ContractFields,
+    errors: Vec<FieldError>,
+}
+
+impl ContractFormPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+
+    fn action(&self) -> String {
+        match self.id {
+            Some(id) => format!("/register/{id}/edit"),
+            None => "/register/new".into(),
+        }
+    }
+}
+
+/// What the contract form sends: the fields, and (when adding) the authority.
+#[derive(Deserialize, Default)]
+pub struct ContractFormData {
+    #[serde(default)]
+    authority: String,
+    #[serde(flatten)]
+    fields: ContractFields,
+}
+
+fn form_page(
+    user: &SignedIn,
+    id: Option<i64>,
+    authorities: Vec<Organisation>,
+    chosen: String,
+    form: ContractFields,
+    errors: Vec<FieldError>,
+) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &ContractFormPage {
+            chrome: user.chrome.clone(),
+            id,
+            authorities,
+            chosen,
+            form,
+            errors,
+        },
+    )
+}
+
+fn field_errors(errors: Vec<consort_core::ParseError>) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|e| FieldError::new(e.field, sentence(&e.reason)))
+        .collect()
+}
+
+/// `GET /register/new`: a form to add a contract by hand.
+pub async fn new_form(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
+    let scope = scope(&state, &user).await?;
+    let Some(first) = scope.editable.first() else {
+        return Err(user.forbidden("only an authority's buyers can add to its contracts register"));
+    };
+    let chosen = first.id.to_string();
+    Ok(form_page(
+        &user,
+        None,
+        scope.editable,
+        chosen,
+        ContractFields::default(),
+        Vec::new(),
+    ))
+}
+
+/// `POST /register/new`.
+pub async fn create(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Form(data): Form<ContractFormData>,
+) -> Result<Response, AppError> {
+    let scope = scope(&state, &user).await?;
+    let Some(authority) = OrgId::parse(&data.authority)
+        .ok()
+        .filter(|id| scope.editable.iter().any(|o| &o.id == id))
+    else {
+        let errors = vec![FieldError::new(
+            "authority",
+            "Select the authority whose contract this is",
+        )];
+        return Ok(form_page(
+            &user,
+            None,
+            scope.editable,
+            data.authority,
+            data.fields,
+            errors,
+        ));
+    };
+    let contract = match data
+        .fields
+        .parse(&authority, Source::Manual, Default::default())
+    {
+        Ok(c) => c,
+        Err(errors) => {
+            return Ok(form_page(
+                &user,
+                None,
+                scope.editable,
+                data.authority,
+                data.fields,
+                field_errors(errors),
+            ));
+        }
+    };
+    match state
+        .store
+        .create_contract(&user.actor.audit_name(), &contract)
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/register/{id}")).into_response()),
+        Err(StoreError::Conflict(m) | StoreError::Refused(m)) => {
+            let errors = vec![FieldError::new("reference", sentence(&m))];
+            Ok(form_page(
+                &user,
+                None,
+                scope.editable,
+                data.authority,
+                data.fields,
+                errors,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /register/{id}/edit`.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (stored, _, _) = visible_contract(&state, &user, &id).await?;
+    user.authorize(Action::EditRegister {
+        authority: &stored.contract.authority,
+    })?;
+    let fields = ContractFields::of(&stored.contract);
+    Ok(form_page(
+        &user,
+        Some(stored.id),
+        Vec::new(),
+        stored.contract.authority.to_string(),
+        fields,
+        Vec::new(),
+    ))
+}
+
+/// `POST /register/{id}/edit`: saves the changes; the audit entry lists each field changed.
+pub async fn update(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    Form(data): Form<ContractFormData>,
+) -> Result<Response, AppError> {
+    let (stored, _, _) = visible_contract(&state, &user, &id).await?;
+    let authority = stored.contract.authority.clone();
+    user.authorize(Action::EditRegister {
+        authority: &authority,
+    })?;
+    let parsed = data.fields.parse(
+        &authority,
+        stored.contract.source.clone(),
+        stored.contract.extra.clone(),
+    );
+    let contract = match parsed {
+        Ok(c) => c,
+        Err(errors) => {
+            return Ok(form_page(
+                &user,
+                Some(stored.id),
+                Vec::new(),
+                authority.to_string(),
+                data.fields,
+                field_errors(errors),
+            ));
+        }
+    };
+    match state
+        .store
+        .update_contract(&user.actor.audit_name(), stored.id, &contract)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/register/{}", stored.id)).into_response()),
+        Err(StoreError::Conflict(m) | StoreError::Refused(m)) => {
+            let errors = vec![FieldError::new("reference", sentence(&m))];
+            Ok(form_page(
+                &user,
+                Some(stored.id),
+                Vec::new(),
+                authority.to_string(),
+                data.fields,
+                errors,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -1,0 +1,103 @@
+//! Adding and changing contracts by hand, with every change audited.
+
+mod support;
+
+use reqwest::StatusCode;
+use support::*;
+
+#[tokio::test]
+async fn a_buyer_adds_a_contract_and_changes_it_with_each_field_audited() {
+    let app = spawn_app().await;
+    let buyer = app.signed_in(CAMDEN_BUYER).await;
+    let (status, body) = app.get_page(&buyer, "/register/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Add a contract"));
+
+    let bad = app
+        .post_form(
+            &buyer,
+            "/register/new",
+            &[
+                ("authority", "GB-LAE-CMD"),
+                ("reference", ""),
+                ("title", "Lifts"),
+                ("end", "31/02/2029"),
+                ("annual_value", "(5)"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = bad.text().await.unwrap();
+    let links: Vec<String> = error_summary_links(&body)
+        .into_iter()
+        .map(|(href, _)| href)
+        .collect();
+    for field in ["#reference", "#end", "#annual_value"] {
+        assert!(
+            links.contains(&field.to_string()),
+            "{field} not in {links:?}"
+        );
+    }
+
+    let created = app
+        .post_form(
+            &buyer,
+            "/register/new",
+            &[
+                ("authority", "GB-LAE-CMD"),
+                ("reference", "CMD-LIFT-9"),
+                ("title", "Lift maintenance"),
+                ("annual_value", "£95k"),
+                ("start", "1 April 2024"),
+                ("end", "31 March 2028"),
+                ("extensions", "1+1"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let location = location(&created).to_string();
+    let (_, page) = app.get_page(&buyer, &location).await;
+    assert!(
+        page.contains("Lift maintenance")
+            && page.contains("£95,000")
+            && page.contains("Entered by hand")
+    );
+    assert_eq!(app.newest_audit().await.0, "contract.created");
+
+    let edit = format!("{location}/edit");
+    let (status, form) = app.get_page(&buyer, &edit).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains(r#"value="CMD-LIFT-9""#) && form.contains(r#"value="2028-03-31""#));
+    let changed = app
+        .post_form(
+            &buyer,
+            &edit,
+            &[
+                ("reference", "CMD-LIFT-9"),
+                ("title", "Lift maintenance"),
+                ("annual_value", "£99k"),
+                ("start", "2024-04-01"),
+                ("end", "2028-03-31"),
+                ("extensions", "12 months + 12 months"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    let entry = app.store.audit_page(1, 1).await.unwrap().entries.remove(0);
+    assert_eq!(entry.kind, "contract.updated");
+    assert!(
+        entry.payload.contains("annual_value") && !entry.payload.contains("\"title\""),
+        "{}",
+        entry.payload
+    );
+
+    // Someone who may see but not change the register cannot edit.
+    let evaluator_email = "evaluator@cmd.example";
+    let evaluator = app.signed_in(evaluator_email).await;
+    let (status, _) = app.get_page(&evaluator, &edit).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Another borough's buyer cannot even see it.
+    let hackney = app.signed_in(HACKNEY_BUYER).await;
+    let (status, _) = app.get_page(&hackney, &edit).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
