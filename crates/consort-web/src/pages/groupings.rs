@@ -35,6 +35,7 @@ struct SuggestionView {
 #[template(path = "groupings.html")]
 struct GroupingsPage {
     chrome: Chrome,
+    depth: usize,
     id: i64,
     name: String,
     suggestions: Vec<SuggestionView>,
@@ -52,6 +53,22 @@ impl GroupingsPage {
 #[derive(Deserialize, Default)]
 pub struct GroupingsQuery {
     notice: Option<String>,
+    depth: Option<String>,
+}
+
+/// The CPV depth asked for (2 to 8 digits), or the default.
+fn depth(value: Option<&str>) -> usize {
+    value
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|d| (2..=8).contains(d))
+        .unwrap_or(GroupingParams::DEFAULT_CPV_DEPTH)
+}
+
+fn params(depth: usize) -> GroupingParams {
+    GroupingParams {
+        cpv_depth: depth,
+        ..GroupingParams::default()
+    }
 }
 
 fn describe(basis: &Basis) -> String {
@@ -108,14 +125,11 @@ async fn member_contracts(state: &AppState, members: &[OrgId]) -> Result<Vec<Con
 async fn suggestions(
     state: &AppState,
     members: &[OrgId],
+    cpv_depth: usize,
 ) -> Result<(Vec<Contract>, Vec<Suggestion>), AppError> {
     let contracts = member_contracts(state, members).await?;
     let refs: Vec<ContractRef<'_>> = contracts.iter().map(ContractRef::from).collect();
-    let found = suggest_groups(
-        &refs,
-        &decisions(&state.store).await?,
-        &GroupingParams::default(),
-    );
+    let found = suggest_groups(&refs, &decisions(&state.store).await?, &params(cpv_depth));
     Ok((contracts, found))
 }
 
@@ -123,11 +137,12 @@ async fn page(
     state: &AppState,
     user: SignedIn,
     id: &str,
+    cpv_depth: usize,
     notice: Option<String>,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
     let detail = plannable(state, &user, id).await?;
-    let (contracts, found) = suggestions(state, &detail.members).await?;
+    let (contracts, found) = suggestions(state, &detail.members, cpv_depth).await?;
     let names: BTreeMap<OrgId, String> = state
         .store
         .orgs()
@@ -169,6 +184,7 @@ async fn page(
         status,
         &GroupingsPage {
             chrome: user.chrome.clone(),
+            depth: cpv_depth,
             id: detail.consortium.id,
             name: detail.consortium.name,
             suggestions: views,
@@ -194,7 +210,15 @@ pub async fn show(
         }
         _ => None,
     };
-    page(&state, user, &id, notice, Vec::new()).await
+    page(
+        &state,
+        user,
+        &id,
+        depth(q.depth.as_deref()),
+        notice,
+        Vec::new(),
+    )
+    .await
 }
 
 /// `POST /consortia/{id}/groupings/{suggestion}`: confirm (with the label as
@@ -215,14 +239,15 @@ pub async fn decide(
             .unwrap_or_default()
     };
     let (decision, label) = (value("decision"), value(&label_field));
+    let cpv_depth = depth(Some(value("depth").as_str()));
     let detail = plannable(&state, &user, &id).await?;
-    let (_, found) = suggestions(&state, &detail.members).await?;
+    let (_, found) = suggestions(&state, &detail.members, cpv_depth).await?;
     let Some(chosen) = found.into_iter().find(|s| s.id == suggestion) else {
         let errors = vec![FieldError::new(
             "suggestions",
             "That suggestion has changed since the page was loaded (the register or another decision changed it): review the suggestions again",
         )];
-        return page(&state, user, &id, None, errors).await;
+        return page(&state, user, &id, cpv_depth, None, errors).await;
     };
     let actor = user.actor.audit_name();
     let (decisions, notice) = match decision.as_str() {
@@ -233,7 +258,7 @@ pub async fn decide(
                     &format!("label-{}", chosen.id),
                     "Enter a name for the category",
                 )];
-                return page(&state, user, &id, None, errors).await;
+                return page(&state, user, &id, cpv_depth, None, errors).await;
             }
             state
                 .store
@@ -258,7 +283,7 @@ pub async fn decide(
             .await?;
     }
     Ok(Redirect::to(&format!(
-        "/consortia/{}/groupings?notice={notice}",
+        "/consortia/{}/groupings?notice={notice}&depth={cpv_depth}",
         detail.consortium.id
     ))
     .into_response())
