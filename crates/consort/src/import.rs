@@ -34,6 +34,12 @@ pub async fn run(store: &Store, request: &ImportRequest<'_>) -> Result<bool> {
     let org = store.org(&authority).await?.ok_or_else(|| {
         anyhow!("--authority: no organisation has identifier {authority}: add it first with `consort org add`")
     })?;
+    if org.kind != consort_core::org::OrgKind::Authority {
+        bail!(
+            "--authority: {authority} ({}) is not a contracting authority, so it has no contracts register",
+            org.name
+        );
+    }
     let bytes = std::fs::read(request.file)
         .with_context(|| format!("cannot read {}", request.file.display()))?;
     let file_name = request
@@ -65,9 +71,10 @@ pub async fn run(store: &Store, request: &ImportRequest<'_>) -> Result<bool> {
     let all_valid = parsed.rejected.is_empty();
     if !all_valid && !request.skip_invalid {
         bail!(
-            "{} rows were rejected, so nothing was imported; fix them, or use --skip-invalid to import the {} valid rows",
-            parsed.rejected.len(),
-            contracts.len()
+            "{} rejected, so nothing was imported; fix them, or use --skip-invalid to import the {} valid {}",
+            rows_were(parsed.rejected.len()),
+            contracts.len(),
+            if contracts.len() == 1 { "row" } else { "rows" }
         );
     }
     if request.dry_run {
@@ -84,9 +91,7 @@ pub async fn run(store: &Store, request: &ImportRequest<'_>) -> Result<bool> {
                 .find(|e| e.contract.reference == c.reference.trim())
             {
                 None => new += 1,
-                Some(e) if e.contract.same_terms(c) || same_but_category(&e.contract, c) => {
-                    same += 1
-                }
+                Some(e) if as_stored(&e.contract, c).same_terms(&e.contract) => same += 1,
                 Some(_) => changed += 1,
             }
         }
@@ -122,15 +127,35 @@ pub async fn run(store: &Store, request: &ImportRequest<'_>) -> Result<bool> {
         if all_valid {
             String::new()
         } else {
-            format!("; {} rows rejected and not imported", parsed.rejected.len())
+            format!(
+                "; {} rejected and not imported",
+                rows(parsed.rejected.len())
+            )
         }
     );
     Ok(all_valid)
 }
 
-/// A stored contract whose coordinator-set category is all that differs.
-fn same_but_category(stored: &Contract, incoming: &Contract) -> bool {
+/// The incoming record as an import would store it: a file with no category
+/// keeps the category a coordinator set.
+fn as_stored(stored: &Contract, incoming: &Contract) -> Contract {
     let mut c = incoming.clone();
-    c.category = stored.category.clone();
-    stored.same_terms(&c)
+    if c.category.is_none() {
+        c.category = stored.category.clone();
+    }
+    c
+}
+
+/// "1 row" or "N rows".
+fn rows(n: usize) -> String {
+    if n == 1 {
+        "1 row".into()
+    } else {
+        format!("{n} rows")
+    }
+}
+
+/// "1 row was" or "N rows were".
+fn rows_were(n: usize) -> String {
+    format!("{} {}", rows(n), if n == 1 { "was" } else { "were" })
 }

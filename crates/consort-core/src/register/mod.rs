@@ -106,18 +106,20 @@ pub enum Span {
 impl Span {
     /// The date this span after `date` (a month added to 31 January gives the
     /// last day of February).
+    /// A span too long for the calendar gives the last date there is.
     pub fn after(self, date: Date) -> Date {
-        match self {
-            Span::Months(m) => date.saturating_add(jiff::Span::new().months(i64::from(m))),
-            Span::Days(d) => date.saturating_add(jiff::Span::new().days(i64::from(d))),
-        }
+        self.as_jiff().map_or(Date::MAX, |s| date.saturating_add(s))
     }
 
-    /// The date this span before `date`.
+    /// The date this span before `date` (a span too long gives the first date there is).
     pub fn before(self, date: Date) -> Date {
+        self.as_jiff().map_or(Date::MIN, |s| date.saturating_sub(s))
+    }
+
+    fn as_jiff(self) -> Option<jiff::Span> {
         match self {
-            Span::Months(m) => date.saturating_sub(jiff::Span::new().months(i64::from(m))),
-            Span::Days(d) => date.saturating_sub(jiff::Span::new().days(i64::from(d))),
+            Span::Months(m) => jiff::Span::new().try_months(i64::from(m)).ok(),
+            Span::Days(d) => jiff::Span::new().try_days(i64::from(d)).ok(),
         }
     }
 }
@@ -435,5 +437,11 @@ mod tests {
         assert_eq!(Span::Months(1).after(d).to_string(), "2026-02-28");
         assert_eq!(Span::Months(12).after(d).to_string(), "2027-01-31");
         assert_eq!(Span::Days(10).before(d).to_string(), "2026-01-21");
+        assert_eq!(
+            Span::Months(u32::MAX).after(d),
+            Date::MAX,
+            "no panic on absurd lengths"
+        );
+        assert_eq!(Span::Days(u32::MAX).before(d), Date::MIN);
     }
 }

@@ -1,7 +1,7 @@
 //! The dashboard, with a panel for each role a person holds, and each role's
 //! workspace.
 
-use super::{Row, Section, workspace};
+use super::{Row, Section, plural, workspace};
 use crate::context::{Chrome, SignedIn};
 use crate::error::{AppError, render};
 use crate::state::AppState;
@@ -56,10 +56,6 @@ pub(crate) async fn visible_consortia(
             .is_ok()
         })
         .collect())
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `GET /dashboard`.

@@ -52,6 +52,11 @@ pub fn sentence(reason: &str) -> String {
     }
 }
 
+/// "1 contract" or "3 contracts".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A page that explains a failure (403, 404, 500, or a rejected form).
 #[derive(Template)]
 #[template(path = "error.html")]

@@ -1,7 +1,7 @@
 //! The contracts register: list, filter, each contract with its history, the
 //! extension log, and importing an authority's published CSV register.
 
-use super::{FieldError, error_for, sentence};
+use super::{FieldError, error_for, plural, sentence};
 use crate::context::{Chrome, SignedIn};
 use crate::error::{AppError, render};
 use crate::state::AppState;
@@ -508,10 +508,13 @@ pub async fn import(
                     file_name = field.file_name().unwrap_or("register.csv").to_string();
                     match field.bytes().await {
                         Ok(b) => bytes = b.to_vec(),
-                        Err(_) => errors.push(FieldError::new(
-                            "file",
-                            "The file must be smaller than 20MB",
-                        )),
+                        Err(_) => {
+                            errors.push(FieldError::new(
+                                "file",
+                                "The file must be smaller than 20MB",
+                            ));
+                            break;
+                        }
                     }
                 }
                 _ => {}
@@ -592,8 +595,10 @@ pub async fn import(
         .collect();
     if !rejected.is_empty() && !skip_invalid {
         let message = format!(
-            "{} rows of {file_name} were rejected, so nothing was imported. Correct them and upload the file again, or choose to import only the valid rows",
-            rejected.len()
+            "{} of {file_name} {} rejected, so nothing was imported. Correct {} and upload the file again, or choose to import only the valid rows",
+            plural(rejected.len(), "row", "rows"),
+            if rejected.len() == 1 { "was" } else { "were" },
+            if rejected.len() == 1 { "it" } else { "them" }
         );
         return Ok(page(
             vec![FieldError::new("file", message)],
@@ -627,7 +632,10 @@ pub async fn import(
         if rejected.is_empty() {
             String::new()
         } else {
-            format!("; {} rows rejected and not imported", rejected.len())
+            format!(
+                "; {} rejected and not imported",
+                plural(rejected.len(), "row", "rows")
+            )
         }
     );
     Ok(page(Vec::new(), rejected, Some(outcome), authority))
