@@ -3,6 +3,7 @@
 //! argument.
 
 pub mod audit;
+pub mod calendar;
 pub mod demo;
 pub mod grouping;
 pub mod ids;

@@ -782,7 +782,10 @@ fn contracts_sharing_one_small_vocabulary_still_group_without_exhausting_memory(
     let s = suggest(&contracts, &[]);
     assert!(!s.is_empty());
     let grouped: usize = s.iter().map(|x| x.members.len()).sum();
-    assert!(grouped <= contracts.len(), "no contract is in two suggestions");
+    assert!(
+        grouped <= contracts.len(),
+        "no contract is in two suggestions"
+    );
 }
 
 /// A small, deterministic pseudo-random generator (xorshift).

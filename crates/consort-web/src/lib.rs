@@ -120,9 +120,15 @@ pub fn router(state: AppState) -> Router {
                     register::MAX_UPLOAD_BYTES + 64 * 1024,
                 )),
         )
-        .route("/register/new", get(register::new_form).post(register::create))
+        .route(
+            "/register/new",
+            get(register::new_form).post(register::create),
+        )
         .route("/register/{id}", get(register::show))
-        .route("/register/{id}/edit", get(register::edit_form).post(register::update))
+        .route(
+            "/register/{id}/edit",
+            get(register::edit_form).post(register::update),
+        )
         .route("/register/{id}/extend", post(register::extend))
         .route("/admin/audit", get(admin::audit))
         .route("/accessibility", get(pages::accessibility))

@@ -12,7 +12,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod bench;
+mod clock;
 mod import;
+mod pipeline;
 mod plan;
 
 /// Collaborative procurement for public bodies that buy together.
@@ -67,9 +70,18 @@ enum Command {
     /// Import data into Consort.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The legal clock: the last day of a standstill or minimum time limit, with
+    /// its reasons and citations (PA 2023 or PCR 2015).
+    Clock(clock::ClockArgs),
     /// Find where members' contracts line up: joint go-live cohorts and the best
     /// shared agreement, per category.
     Plan(PlanArgs),
+    /// The planned procurements that follow from the shared agreements, with the
+    /// fields a Procurement Act 2023 pipeline notice (UK1) needs, as CSV or JSON.
+    Pipeline(pipeline::PipelineArgs),
+    /// Measure performance against the targets in DESIGN.md.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 #[derive(Subcommand)]
@@ -321,6 +333,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::from(2)
             })
         }
+        Command::Clock(args) => clock::run(args),
         Command::Plan(args) => {
             let today = match &args.today {
                 Some(t) => t
@@ -353,6 +366,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             std::io::Write::flush(&mut out)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Pipeline(args) => pipeline::command(&cli.storage, args).await,
+        Command::Bench(bench::BenchCommand::Plan {
+            contracts,
+            authorities,
+            today,
+        }) => bench::plan(contracts, authorities, today.as_deref()),
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&cli.storage).await?;
             match store.audit_verify().await? {

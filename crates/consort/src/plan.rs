@@ -4,6 +4,7 @@
 use anyhow::{Result, anyhow, bail};
 use consort_core::OrgId;
 use consort_core::planner::{PlanParams, RegisterPlan, plan_register};
+use consort_core::register::Contract;
 use consort_store::{ContractFilter, Store};
 use jiff::civil::Date;
 use std::io::Write;
@@ -24,36 +25,9 @@ pub struct PlanRequest {
 
 /// Plans the stored register and writes the result to `out`.
 pub async fn run(store: &Store, request: &PlanRequest, out: &mut impl Write) -> Result<()> {
-    let authorities: Option<Vec<OrgId>> = match request.consortium {
-        Some(id) => Some(
-            store
-                .consortium(id)
-                .await?
-                .ok_or_else(|| anyhow!("--consortium: there is no consortium number {id} (see `consort consortium list`)"))?
-                .members,
-        ),
-        None => None,
-    };
-    let contracts: Vec<_> = store
-        .contracts(&ContractFilter {
-            authorities,
-            ..Default::default()
-        })
-        .await?
-        .into_iter()
-        .map(|s| s.contract)
-        .filter(|c| {
-            request
-                .category
-                .as_ref()
-                .is_none_or(|cat| c.category.as_deref() == Some(cat.as_str()))
-        })
-        .collect();
-    if let Some(cat) = &request.category
-        && contracts.is_empty()
-    {
-        bail!("--category: no contract is in the category '{cat}'");
-    }
+    let p = &request.params;
+    crate::pipeline::check_months(p.term_months, p.lead_months, p.mobilisation_months)?;
+    let contracts = load_contracts(store, request.consortium, request.category.as_deref()).await?;
     let plan = plan_register(&contracts, &request.params, request.today);
     match request.format.as_str() {
         "json" => {
@@ -65,6 +39,41 @@ pub async fn run(store: &Store, request: &PlanRequest, out: &mut impl Write) -> 
         other => bail!("--format: '{other}' is not a format: use table, json or csv"),
     }
     Ok(())
+}
+
+/// The stored contracts to plan: those of the consortium's members (or every
+/// authority's), in the category if one is given. Shared with `consort pipeline`.
+pub async fn load_contracts(
+    store: &Store,
+    consortium: Option<i64>,
+    category: Option<&str>,
+) -> Result<Vec<Contract>> {
+    let authorities: Option<Vec<OrgId>> = match consortium {
+        Some(id) => Some(
+            store
+                .consortium(id)
+                .await?
+                .ok_or_else(|| anyhow!("--consortium: there is no consortium number {id} (see `consort consortium list`)"))?
+                .members,
+        ),
+        None => None,
+    };
+    let contracts: Vec<Contract> = store
+        .contracts(&ContractFilter {
+            authorities,
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .map(|s| s.contract)
+        .filter(|c| category.is_none_or(|cat| c.category.as_deref() == Some(cat)))
+        .collect();
+    if let Some(cat) = category
+        && contracts.is_empty()
+    {
+        bail!("--category: no contract is in the category '{cat}'");
+    }
+    Ok(contracts)
 }
 
 /// The JSON document: the parameters used and the plan.

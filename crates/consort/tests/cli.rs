@@ -448,3 +448,98 @@ fn consortia_are_created_and_joined_from_the_command_line() {
         "OK 5 entries"
     );
 }
+
+#[test]
+fn the_clock_prints_the_last_day_first_and_its_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = consort(
+        &data,
+        &[
+            "clock",
+            "standstill",
+            "--regime",
+            "pa2023",
+            "--from",
+            "2026-11-25",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().next(), Some("2026-12-07"), "{out}");
+    assert!(
+        out.contains("St Andrew's Day") && out.contains("s.123"),
+        "{out}"
+    );
+    let o = consort(
+        &data,
+        &[
+            "clock",
+            "standstill",
+            "--regime",
+            "pcr2015",
+            "--from",
+            "2026-12-23",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["last_day"], "2027-01-04");
+    assert!(
+        json["deadline"]
+            .as_str()
+            .unwrap()
+            .starts_with("2027-01-05T00:00:00+00:00")
+    );
+    for (args, expected) in [
+        (
+            vec![
+                "clock",
+                "dps-assessment",
+                "--regime",
+                "pa2023",
+                "--from",
+                "2026-01-05",
+            ],
+            "no dps-assessment",
+        ),
+        (
+            vec![
+                "clock",
+                "standstill",
+                "--regime",
+                "eu",
+                "--from",
+                "2026-01-05",
+            ],
+            "--regime",
+        ),
+        (
+            vec![
+                "clock",
+                "standstill",
+                "--regime",
+                "pa2023",
+                "--from",
+                "2031-01-01",
+            ],
+            "2019 to 2028",
+        ),
+        (
+            vec![
+                "clock",
+                "holiday",
+                "--regime",
+                "pa2023",
+                "--from",
+                "2026-01-05",
+            ],
+            "standstill",
+        ),
+    ] {
+        let e = one_line_error(&consort(&data, &args));
+        assert!(e.contains(expected), "{args:?}: {e}");
+    }
+}

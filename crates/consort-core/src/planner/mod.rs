@@ -34,6 +34,7 @@ mod agreement;
 pub mod bench;
 mod cohorts;
 mod days;
+pub mod pipeline;
 pub mod synthetic;
 
 pub use bench::{BenchReport, bench_plan, bench_plan_with};
