@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
             post(consortia::remove_member),
         )
         .route("/consortia/{id}/planner", get(planner::show))
+        .route("/consortia/{id}/{download}", get(planner::pipeline))
         .route("/consortia/{id}/groupings", get(groupings::show))
         .route(
             "/consortia/{id}/groupings/{suggestion}",

@@ -101,3 +101,36 @@ async fn a_buyer_adds_a_contract_and_changes_it_with_each_field_audited() {
     let (status, _) = app.get_page(&hackney, &edit).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_coordinator_downloads_the_pipeline_as_csv_and_json() {
+    let app = spawn_app().await;
+    let coordinator = app.signed_in(COORDINATOR).await;
+    let csv = app.get(&coordinator, "/consortia/1/pipeline.csv").await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let body = csv.text().await.unwrap();
+    assert!(
+        body.lines().count() >= 2,
+        "a header and at least one planned procurement: {body}"
+    );
+    assert!(body.contains("Housing management system"), "{body}");
+    let json = app
+        .get(&coordinator, "/consortia/1/pipeline.json?term_months=36")
+        .await;
+    assert_eq!(json.status(), StatusCode::OK);
+    let value: serde_json::Value = json.json().await.unwrap();
+    assert!(value.as_array().is_some_and(|a| !a.is_empty()));
+    let (status, _) = app
+        .get_page(&coordinator, "/consortia/1/pipeline.xml")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let buyer = app.signed_in(CAMDEN_BUYER).await;
+    let (status, _) = app.get_page(&buyer, "/consortia/1/pipeline.csv").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -107,6 +107,65 @@ fn months(value: &str, default: u32) -> u32 {
         .unwrap_or(default)
 }
 
+/// `GET /consortia/{id}/pipeline.csv` and `.json`: the planned procurements
+/// that follow from the consortium's plan, with a pipeline notice's fields.
+pub async fn pipeline(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((id, format)): Path<(String, String)>,
+    Query(query): Query<PlannerQuery>,
+) -> Result<Response, AppError> {
+    use axum::response::IntoResponse;
+    use consort_core::planner::pipeline::{planned_procurements, to_csv};
+    let detail = plannable(&state, &user, &id).await?;
+    let params = params_from(&query);
+    let contracts: Vec<_> = state
+        .store
+        .contracts(&ContractFilter {
+            authorities: Some(detail.members.clone()),
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .map(|s| s.contract)
+        .filter(|c| c.category.is_some())
+        .collect();
+    let plan = plan_register(&contracts, &params, today(&state));
+    let procurements = planned_procurements(&plan, &params);
+    let file = format!("pipeline-consortium-{}", detail.consortium.id);
+    let (body, content_type, ext) = match format.as_str() {
+        "pipeline.csv" => (to_csv(&procurements), "text/csv; charset=utf-8", "csv"),
+        "pipeline.json" => (
+            serde_json::to_string_pretty(&procurements)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            "application/json",
+            "json",
+        ),
+        _ => return Err(user.not_found()),
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.{ext}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+fn params_from(query: &PlannerQuery) -> PlanParams {
+    let defaults = PlanParams::default();
+    PlanParams {
+        term_months: months(&query.term_months, defaults.term_months),
+        lead_months: months(&query.lead_months, defaults.lead_months),
+        mobilisation_months: months(&query.mobilisation_months, defaults.mobilisation_months),
+        max_cohorts: 10,
+    }
+}
+
 /// `GET /consortia/{id}/planner`.
 pub async fn show(
     State(state): State<AppState>,
@@ -115,13 +174,7 @@ pub async fn show(
     Query(query): Query<PlannerQuery>,
 ) -> Result<Response, AppError> {
     let detail = plannable(&state, &user, &id).await?;
-    let defaults = PlanParams::default();
-    let params = PlanParams {
-        term_months: months(&query.term_months, defaults.term_months),
-        lead_months: months(&query.lead_months, defaults.lead_months),
-        mobilisation_months: months(&query.mobilisation_months, defaults.mobilisation_months),
-        max_cohorts: 10,
-    };
+    let params = params_from(&query);
     let today = today(&state);
     let contracts: Vec<_> = state
         .store
