@@ -139,7 +139,7 @@ impl ConsortiumPage {
 
 /// Loads a consortium the person may see; one they may not see is a 404, so that
 /// guessing numbers reveals nothing.
-async fn visible(
+pub(crate) async fn visible(
     state: &AppState,
     user: &SignedIn,
     id: &str,

@@ -81,17 +81,7 @@ pub(crate) async fn plannable(
     user: &SignedIn,
     id: &str,
 ) -> Result<ConsortiumDetail, AppError> {
-    let id: i64 = id.parse().map_err(|_| user.not_found())?;
-    let detail = state
-        .store
-        .consortium(id)
-        .await?
-        .ok_or_else(|| user.not_found())?;
-    user.authorize(Action::ViewConsortium {
-        coordinator: &detail.consortium.coordinator,
-        members: &detail.members,
-    })
-    .map_err(|_| user.not_found())?;
+    let detail = super::consortia::visible(state, user, id).await?;
     user.authorize(Action::PlanConsortium {
         coordinator: &detail.consortium.coordinator,
     })?;
