@@ -63,6 +63,14 @@ try {
   const svg = (await page.locator('svg.app-timeline').innerHTML().catch(() => '')) || ''
   j.check('the timeline shows both contracts', svg.includes('CMD-CCTV-1') && svg.includes('HCK-CCTV-7'))
   await j.axe(page, 'planner page')
+  // From the cohort to the advice on a route to market.
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('link', { name: /^Route to market/ }).first().click()])
+  const advice = (await page.locator('h1').textContent().catch(() => '')) || ''
+  j.check('the cohort leads to route-to-market advice', advice.includes('Route to market: CCTV and concierge'), [`at ${page.url()}`, advice])
+  const routes = await page.locator('#ranking tbody tr').count()
+  j.check('the advice ranks all seven routes', routes === 7, [`${routes} rows`])
+  await j.screenshot(page, 'advice')
+  await j.axe(page, 'advice page')
   await page.goto(`${j.base}/register`, { waitUntil: 'load' })
   await j.axe(page, 'register page')
 } catch (err) {

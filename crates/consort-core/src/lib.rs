@@ -2,6 +2,7 @@
 //! chain is formed. Nothing here performs I/O or reads the clock; time is always an
 //! argument.
 
+pub mod advisor;
 pub mod audit;
 pub mod calendar;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod policy;
 pub mod register;
 pub mod sign_in;
 pub mod time;
+pub mod timeline;
 
 pub use ids::{Email, OrgId, ParseError};
 pub use org::{OrgKind, Organisation, Role};

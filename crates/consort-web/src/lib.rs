@@ -76,7 +76,7 @@ async fn health(State(state): State<AppState>) -> Response {
 /// passes through (request id, tracing, security headers, CSRF, time-out, panic
 /// guard).
 pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, consortia, dashboard, groupings, orgs, planner, register};
+    use pages::{account, admin, advice, consortia, dashboard, groupings, orgs, planner, register};
     let pages = Router::new()
         .route("/", get(pages::home))
         .route(
@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/consortia/{id}/planner", get(planner::show))
         .route("/consortia/{id}/{download}", get(planner::pipeline))
+        .route("/consortia/{id}/advice", get(advice::show))
         .route("/consortia/{id}/groupings", get(groupings::show))
         .route(
             "/consortia/{id}/groupings/{suggestion}",

@@ -134,3 +134,41 @@ async fn the_coordinator_downloads_the_pipeline_as_csv_and_json() {
     let (status, _) = app.get_page(&buyer, "/consortia/1/pipeline.csv").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_planner_cohort_leads_to_advice_and_bad_answers_are_explained() {
+    let app = spawn_app().await;
+    let coordinator = app.signed_in(COORDINATOR).await;
+    let path = "/consortia/1/advice?category=Housing+management+system&cohort=1";
+    let (status, body) = app.get_page(&coordinator, path).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Route to market: Housing management system"));
+    assert!(body.contains("id=\"dynamic-market\"") && body.contains("id=\"own-framework\""));
+    let with_framework =
+        format!("{path}&framework_name=RM6259&framework_expires=6+March+2027&new_entrants=yes");
+    let (status, body) = app.get_page(&coordinator, &with_framework).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("RM6259"), "the framework is weighed");
+    let (status, body) = app
+        .get_page(
+            &coordinator,
+            &format!("{path}&go_live=someday&call_offs=many"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let links: Vec<String> = error_summary_links(&body)
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
+    assert_eq!(links, ["#go_live", "#call_offs"]);
+    let (status, _) = app
+        .get_page(
+            &coordinator,
+            "/consortia/1/advice?category=Nothing&cohort=1",
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let buyer = app.signed_in(CAMDEN_BUYER).await;
+    let (status, _) = app.get_page(&buyer, path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -12,11 +12,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod advise;
 mod bench;
 mod clock;
 mod import;
 mod pipeline;
 mod plan;
+mod timeline;
 
 /// Collaborative procurement for public bodies that buy together.
 #[derive(Parser)]
@@ -73,6 +75,12 @@ enum Command {
     /// The legal clock: the last day of a standstill or minimum time limit, with
     /// its reasons and citations (PA 2023 or PCR 2015).
     Clock(clock::ClockArgs),
+    /// Rank the routes to market for a scenario: a score per criterion with reasons,
+    /// the risks, the timeline and the citations.
+    Advise(advise::AdviseArgs),
+    /// Procurement timeline for a route to market: each milestone's statutory
+    /// minimum and realistic date, and the latest start for a go-live date.
+    Timeline(timeline::TimelineArgs),
     /// Find where members' contracts line up: joint go-live cohorts and the best
     /// shared agreement, per category.
     Plan(PlanArgs),
@@ -334,6 +342,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Clock(args) => clock::run(args),
+        Command::Advise(args) => advise::run(args),
+        Command::Timeline(args) => timeline::run(args),
         Command::Plan(args) => {
             let today = match &args.today {
                 Some(t) => t

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod advice;
 pub mod consortia;
 pub mod dashboard;
 pub mod groupings;
