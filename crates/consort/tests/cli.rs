@@ -543,3 +543,80 @@ fn the_clock_prints_the_last_day_first_and_its_reasons() {
         assert!(e.contains(expected), "{args:?}: {e}");
     }
 }
+
+#[test]
+fn timelines_and_advice_work_from_the_command_line_and_name_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = consort(
+        &data,
+        &[
+            "timeline",
+            "--route",
+            "open-procedure",
+            "--regime",
+            "pa2023",
+            "--start",
+            "2026-03-02",
+            "--go-live",
+            "2027-09-01",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(t["milestones"].as_array().is_some_and(|m| m.len() >= 4));
+    assert!(t["latest_start"].is_string());
+    let e = one_line_error(&consort(
+        &data,
+        &[
+            "timeline",
+            "--route",
+            "nope",
+            "--regime",
+            "pa2023",
+            "--start",
+            "2026-01-05",
+        ],
+    ));
+    assert!(e.contains("dynamic-market"), "{e}");
+
+    let scenarios =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios");
+    let housing = scenarios.join("london-housing-cohort.toml");
+    let o = consort(
+        &data,
+        &[
+            "advise",
+            "--scenario",
+            housing.to_str().unwrap(),
+            "--today",
+            "2026-11-25",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let advice: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(advice["ranked"].as_array().unwrap().len(), 7);
+    let o = consort(
+        &data,
+        &[
+            "advise",
+            "--scenario",
+            housing.to_str().unwrap(),
+            "--today",
+            "2026-11-25",
+        ],
+    );
+    assert!(stdout(&o).starts_with("# "), "markdown by default");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "title = \"x\"\nvalue_pence = 100\nmembrs = []\n").unwrap();
+    let e = one_line_error(&consort(
+        &data,
+        &["advise", "--scenario", bad.to_str().unwrap()],
+    ));
+    assert!(e.contains("membrs") && e.contains("members"), "{e}");
+}
