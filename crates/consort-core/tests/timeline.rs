@@ -318,9 +318,17 @@ proptest! {
         let route = Route::ALL[route];
         let go = date(2025, 6, 1).checked_add(offset.days()).unwrap();
         let t = timeline(route, PA, date(2026, 1, 5), Some(go)).unwrap();
-        let s = t.latest_start.expect("a latest start");
-        prop_assert!(reaches(route, PA, s, go), "{route} {s} {go}");
-        prop_assert!(!reaches(route, PA, s.tomorrow().unwrap(), go), "{route} {s} {go}");
+        match t.latest_start {
+            Some(s) => {
+                prop_assert!(reaches(route, PA, s, go), "{route} {s} {go}");
+                prop_assert!(!reaches(route, PA, s.tomorrow().unwrap(), go), "{route} {s} {go}");
+            }
+            // No start reaches go-live at all: the timeline must say so.
+            None => {
+                prop_assert!(!reaches(route, PA, date(2026, 1, 5), go), "{route} {go}");
+                prop_assert!(!t.notes.is_empty(), "{route} {go}: no note explains the missing latest start");
+            }
+        }
     }
 }
 
