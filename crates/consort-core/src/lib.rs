@@ -5,7 +5,9 @@
 pub mod advisor;
 pub mod audit;
 pub mod calendar;
+pub mod competition;
 pub mod demo;
+pub mod document;
 pub mod grouping;
 pub mod ids;
 pub mod org;
