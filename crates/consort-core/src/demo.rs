@@ -119,10 +119,13 @@ pub fn data() -> DemoData {
         person("coordinator@lhpp.example", &coordinator, Role::Coordinator),
         person("buyer@cmd.example", camden, Role::Buyer),
         person("evaluator@cmd.example", camden, Role::Evaluator),
+        person("evaluator2@cmd.example", camden, Role::Evaluator),
+        person("moderator@cmd.example", camden, Role::Evaluator),
         person("opener1@cmd.example", camden, Role::Opener),
         person("opener2@cmd.example", camden, Role::Opener),
         person("buyer@hck.example", hackney, Role::Buyer),
         person("supplier@supplier1.example", &suppliers[0], Role::Supplier),
+        person("supplier@supplier2.example", &suppliers[1], Role::Supplier),
     ];
     DemoData {
         coordinator: coordinator.id.clone(),

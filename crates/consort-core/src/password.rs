@@ -63,6 +63,11 @@ impl PasswordHashing {
         Self { cost }
     }
 
+    /// The cost new hashes are made with.
+    pub fn cost(&self) -> HashCost {
+        self.cost
+    }
+
     fn argon2(&self) -> Argon2<'static> {
         let params = match self.cost {
             HashCost::Standard => Params::default(),

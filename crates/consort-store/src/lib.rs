@@ -5,23 +5,39 @@
 //! with its audit entry.
 
 mod audit;
+mod bids;
+mod blobs;
 mod clock;
+mod competitions;
 mod contracts;
 mod demo;
 mod migrate;
 mod orgs;
+mod outbox;
+mod scheduler;
 mod sessions;
 mod users;
+mod vault;
 
 pub use audit::AuditPage;
+pub use bids::{BidSubmission, OpenedBid};
+pub use blobs::{BLOBS_DIR, BlobError, BlobFuture, BlobStore, FsBlobStore};
 pub use clock::Clock;
+pub use competitions::{
+    CompetitionRecord, CompetitionSummary, OCID_PREFIX, StoredCompetitionEvent, StoredDocument,
+};
 pub use contracts::{
     CategoryDecision, ContractFilter, ExtensionRecord, ImportSummary, StoredContract,
 };
 pub use demo::DemoOutcome;
 pub use orgs::ConsortiumDetail;
+pub use outbox::{
+    AfterFailure, ClaimedEmail, EmailKind, EmailStatus, MAX_EMAIL_ATTEMPTS, NewEmail, OutboxEmail,
+    OutboxSummary, email_retry_delay,
+};
 pub use sessions::{SessionRecord, SignInAttempt};
 pub use users::{NewUser, PersonRecord, SignInRecord};
+pub use vault::{DRAFT_KEY_ENV, DRAFT_KEY_FILE, OpeningProgress};
 
 use consort_core::audit::{AuditEntry, AuditEvent};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -100,6 +116,9 @@ pub enum StoreError {
     /// A stored value no longer parses: the database was edited by hand.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The document store failed (a file could not be written or read back intact).
+    #[error(transparent)]
+    Documents(#[from] BlobError),
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -115,6 +134,9 @@ pub struct Store {
     backend: Backend,
     clock: Clock,
     location: String,
+    data_dir: PathBuf,
+    /// Bids waiting to be written together, and the draft key once read.
+    bid_intake: std::sync::Arc<bids::BidIntake>,
 }
 
 impl std::fmt::Debug for Store {
@@ -134,14 +156,16 @@ impl Store {
     pub async fn open(config: &StoreConfig, clock: Clock) -> Result<Self> {
         install_default_drivers();
         let store = match config.database_url.as_deref().map(str::trim) {
-            Some(url) if !url.is_empty() => Self::open_postgres(url, clock).await?,
+            Some(url) if !url.is_empty() => {
+                Self::open_postgres(url, clock, &config.data_dir).await?
+            }
             _ => Self::open_sqlite(&config.data_dir, clock).await?,
         };
         migrate::run(&store).await?;
         Ok(store)
     }
 
-    async fn open_postgres(url: &str, clock: Clock) -> Result<Self> {
+    async fn open_postgres(url: &str, clock: Clock, data_dir: &Path) -> Result<Self> {
         let parsed = url::Url::parse(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
         if !matches!(parsed.scheme(), "postgres" | "postgresql") {
             return Err(StoreError::BadUrl(format!(
@@ -171,6 +195,8 @@ impl Store {
             backend: Backend::Postgres,
             clock,
             location: format!("postgres://{target}{}", parsed.path()),
+            data_dir: data_dir.to_path_buf(),
+            bid_intake: Default::default(),
         })
     }
 
@@ -221,6 +247,8 @@ impl Store {
             backend: Backend::Sqlite,
             clock,
             location: file.display().to_string(),
+            data_dir: dir.to_path_buf(),
+            bid_intake: Default::default(),
         })
     }
 
@@ -232,6 +260,12 @@ impl Store {
     /// Where the data is: the SQLite file, or the PostgreSQL host and database.
     pub fn location(&self) -> &str {
         &self.location
+    }
+
+    /// The data directory: the SQLite file (when SQLite is used), documents and
+    /// the installation's local keys.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// The store's clock; the web layer reads the time from here too.

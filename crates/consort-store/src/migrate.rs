@@ -26,6 +26,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0002_contracts_register.sqlite.sql"),
         postgres: include_str!("../migrations/0002_contracts_register.postgres.sql"),
     },
+    Migration {
+        version: 3,
+        name: "outbox",
+        sqlite: include_str!("../migrations/0003_outbox.sqlite.sql"),
+        postgres: include_str!("../migrations/0003_outbox.postgres.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "competitions",
+        sqlite: include_str!("../migrations/0004_competitions.sqlite.sql"),
+        postgres: include_str!("../migrations/0004_competitions.postgres.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -427,9 +427,10 @@ on_both!(reopening_applies_no_migration_twice, |db, _clock| {
     s.create_org("cli", &org("GB-LAE-CMD", "Camden", OrgKind::Authority))
         .await
         .unwrap();
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM schema_migrations")
-        .fetch_one(s.pool())
-        .await
-        .unwrap();
-    assert_eq!(n, 2, "both migrations recorded once");
+    let (n, highest): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), MAX(version) FROM schema_migrations")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+    assert_eq!(n, highest, "every migration recorded once");
 });
