@@ -42,9 +42,10 @@ pub async fn app_state(
         ))
     })?;
     Ok(AppState {
-        store,
+        store: store.clone(),
         config: Arc::new(config),
         csrf_key: Arc::new(key),
+        blobs: Arc::new(consort_store::FsBlobStore::in_data_dir(store.data_dir())),
     })
 }
 
@@ -70,6 +71,140 @@ async fn health(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
+}
+
+/// The competition pages and the bid API. Routes that take files accept bodies
+/// up to [`pages::competitions::MAX_UPLOAD_REQUEST_BYTES`].
+fn competition_routes() -> Router<AppState> {
+    use pages::competitions::{
+        MAX_UPLOAD_REQUEST_BYTES, api, award, buyer, documents, evaluation, opening, overview,
+        supplier,
+    };
+    let uploads = || DefaultBodyLimit::max(MAX_UPLOAD_REQUEST_BYTES);
+    Router::new()
+        .route("/competitions", get(buyer::list))
+        .route(
+            "/competitions/new",
+            get(buyer::new_form).post(buyer::create),
+        )
+        .route("/competitions/{id}", get(overview::show))
+        .route(
+            "/competitions/{id}/details",
+            get(buyer::details_form).post(buyer::save_details),
+        )
+        .route(
+            "/competitions/{id}/lots",
+            get(buyer::lots_form).post(buyer::save_lots),
+        )
+        .route(
+            "/competitions/{id}/criteria",
+            get(buyer::criteria_form).post(buyer::save_criteria),
+        )
+        .route(
+            "/competitions/{id}/prices",
+            get(buyer::prices_form).post(buyer::save_prices),
+        )
+        .route(
+            "/competitions/{id}/team",
+            get(buyer::team_form).post(buyer::save_team),
+        )
+        .route(
+            "/competitions/{id}/documents",
+            get(documents::list)
+                .post(documents::upload)
+                .layer(uploads()),
+        )
+        .route(
+            "/competitions/{id}/documents/remove",
+            post(documents::remove),
+        )
+        .route(
+            "/competitions/{id}/documents/{hash}",
+            get(documents::download),
+        )
+        .route(
+            "/competitions/{id}/publish",
+            get(buyer::publish_form).post(buyer::publish),
+        )
+        .route("/competitions/{id}/questions", post(overview::ask))
+        .route(
+            "/competitions/{id}/questions/{number}/answer",
+            post(overview::answer),
+        )
+        .route(
+            "/competitions/{id}/amend",
+            get(documents::amend_form)
+                .post(documents::amend)
+                .layer(uploads()),
+        )
+        .route(
+            "/competitions/{id}/cancel",
+            get(buyer::cancel_form).post(buyer::cancel),
+        )
+        .route(
+            "/competitions/{id}/close",
+            get(buyer::close_form).post(buyer::close),
+        )
+        .route(
+            "/competitions/{id}/award",
+            get(award::show).post(award::decide),
+        )
+        .route("/competitions/{id}/award/notice", post(award::issue_notice))
+        .route(
+            "/competitions/{id}/bid",
+            get(supplier::form).post(supplier::submit).layer(uploads()),
+        )
+        .route("/competitions/{id}/receipts", get(supplier::receipts))
+        .route(
+            "/competitions/{id}/receipts/{version}",
+            get(supplier::receipt),
+        )
+        .route(
+            "/competitions/{id}/open",
+            get(opening::open_form).post(opening::approve),
+        )
+        .route("/competitions/{id}/evaluation", get(evaluation::show))
+        .route(
+            "/competitions/{id}/evaluation/declaration",
+            post(evaluation::declare),
+        )
+        .route(
+            "/competitions/{id}/evaluation/moderation",
+            post(evaluation::start_moderation),
+        )
+        .route(
+            "/competitions/{id}/evaluation/complete",
+            post(evaluation::complete),
+        )
+        .route(
+            "/competitions/{id}/evaluation/bids/{bid}",
+            get(evaluation::bid),
+        )
+        .route(
+            "/competitions/{id}/evaluation/bids/{bid}/score",
+            post(evaluation::score),
+        )
+        .route(
+            "/competitions/{id}/evaluation/bids/{bid}/consensus",
+            post(evaluation::consensus),
+        )
+        .route(
+            "/competitions/{id}/evaluation/bids/{bid}/attachments/{index}",
+            get(evaluation::attachment),
+        )
+        .route(
+            "/account/opening-key",
+            get(opening::key_form).post(opening::set_key),
+        )
+        .route(
+            "/organisations/{id}/recovery-key",
+            get(opening::recovery_form).post(opening::create_recovery),
+        )
+        .route(
+            "/api/v1/competitions/{id}/bids",
+            post(api::submit).layer(uploads()),
+        )
+        .route("/api/v1/competitions/{id}/receipts", get(api::receipts))
 }
 
 /// The whole application: pages, API, assets, and the layers every request
@@ -132,6 +267,7 @@ pub fn router(state: AppState) -> Router {
             get(register::edit_form).post(register::update),
         )
         .route("/register/{id}/extend", post(register::extend))
+        .merge(competition_routes())
         .route("/admin/audit", get(admin::audit))
         .route("/accessibility", get(pages::accessibility))
         .route("/api/v1/health", get(health))

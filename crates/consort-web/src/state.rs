@@ -1,7 +1,7 @@
 //! What every request handler shares.
 
 use consort_core::password::PasswordHashing;
-use consort_store::Store;
+use consort_store::{BlobStore, Store};
 use std::sync::Arc;
 
 /// How the server is set up.
@@ -26,4 +26,6 @@ pub struct AppState {
     /// The key that CSRF tokens are derived with, shared by every instance
     /// through the store.
     pub csrf_key: Arc<[u8; 32]>,
+    /// Where documents are kept, by content hash.
+    pub blobs: Arc<dyn BlobStore>,
 }

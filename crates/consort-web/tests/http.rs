@@ -1362,9 +1362,14 @@ async fn the_health_check_reports_the_database() {
             .starts_with("application/json")
     );
     let json: serde_json::Value = response.json().await.unwrap();
+    let database = if support::on_postgres() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     assert_eq!(
         json,
-        serde_json::json!({ "status": "ok", "database": "SQLite" })
+        serde_json::json!({ "status": "ok", "database": database })
     );
 }
 

@@ -14,11 +14,15 @@ use std::process::ExitCode;
 
 mod advise;
 mod bench;
+// Some of its items serve only tests/crash.rs, which includes the same file.
+#[allow(dead_code)]
+mod bench_bids;
 mod clock;
 mod import;
 mod pipeline;
 mod plan;
 mod timeline;
+mod workers;
 
 /// Collaborative procurement for public bodies that buy together.
 #[derive(Parser)]
@@ -158,6 +162,10 @@ struct ServeArgs {
     /// Mark cookies Secure on every response (when only ever reached over HTTPS).
     #[arg(long, env = "CONSORT_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// For end-to-end tests only: shift the server's clock by the number of
+    /// seconds written in FILE, so a test can move past a deadline.
+    #[arg(long, hide = true, value_name = "FILE")]
+    clock_offset_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -303,6 +311,10 @@ fn cli_actor() -> String {
 }
 
 async fn open_store(storage: &StorageArgs) -> Result<Store> {
+    open_store_with(storage, Clock::system()).await
+}
+
+async fn open_store_with(storage: &StorageArgs, clock: Clock) -> Result<Store> {
     let config = StoreConfig {
         data_dir: storage.data_dir.clone(),
         database_url: storage
@@ -310,7 +322,7 @@ async fn open_store(storage: &StorageArgs) -> Result<Store> {
             .clone()
             .filter(|u| !u.trim().is_empty()),
     };
-    Ok(Store::open(&config, Clock::system()).await?)
+    Ok(Store::open(&config, clock).await?)
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
@@ -382,6 +394,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             authorities,
             today,
         }) => bench::plan(contracts, authorities, today.as_deref()),
+        Command::Bench(bench::BenchCommand::Bids {
+            suppliers,
+            attachment_kb,
+        }) => {
+            let database_url = cli
+                .storage
+                .database_url
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty());
+            bench::bids(
+                &cli.storage.data_dir,
+                database_url,
+                suppliers,
+                attachment_kb,
+            )
+            .await
+        }
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&cli.storage).await?;
             match store.audit_verify().await? {
@@ -413,7 +443,14 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> Result<ExitCode> {
             anyhow!("cannot listen on {addr}: {e}; choose another address with --bind")
         }
     })?;
-    let store = open_store(storage).await?;
+    let clock = match &args.clock_offset_file {
+        Some(file) => {
+            tracing::warn!(file = %file.display(), "the clock is shifted by the offset in this file: for tests only");
+            Clock::shifted_by_file(file)
+        }
+        None => Clock::system(),
+    };
+    let store = open_store_with(storage, clock).await?;
     tracing::info!(
         backend = store.backend().name(),
         location = store.location(),
@@ -438,6 +475,9 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> Result<ExitCode> {
                         pw
                     );
                 }
+                println!(
+                    "The openers' opening-key passphrase is their password (demo only; set your own at /account/opening-key)."
+                );
             }
             DemoOutcome::StoreNotEmpty => {
                 tracing::info!("the store already holds data, so the demo data was not loaded");
@@ -457,6 +497,7 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> Result<ExitCode> {
     let local = listener.local_addr()?;
     tracing::info!("listening on http://{local}");
     let signals = ShutdownSignals::install()?;
+    let workers = workers::start(store.clone(), local)?;
     println!("Consort is running at http://{local}/ (press Ctrl+C to stop)");
     axum::serve(
         listener,
@@ -465,6 +506,7 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> Result<ExitCode> {
     .with_graceful_shutdown(signals.wait())
     .await
     .context("the server stopped unexpectedly")?;
+    workers.stop().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use consort_core::org::Role;
 use consort_core::policy::{Action, Actor};
-use consort_store::{ConsortiumDetail, Store};
+use consort_store::{CompetitionSummary, ConsortiumDetail, Store};
 use serde::Deserialize;
 
 /// One panel of the dashboard.
@@ -154,24 +154,74 @@ pub async fn dashboard(
                 ],
                 links: vec![
                     ("/buying".into(), "Buying workspace".into()),
+                    ("/competitions".into(), "Competitions".into()),
                     ("/consortia".into(), "Consortia".into()),
                 ],
             },
-            Role::Evaluator => Panel {
-                title: "Evaluation".into(),
-                lines: vec![at, "No evaluations are assigned to you.".into()],
-                links: vec![("/evaluation".into(), "Evaluation workspace".into())],
-            },
-            Role::Opener => Panel {
-                title: "Bid opening".into(),
-                lines: vec![at, "No sealed bids are waiting to be opened.".into()],
-                links: vec![("/opening".into(), "Bid opening workspace".into())],
-            },
-            Role::Supplier => Panel {
-                title: "Opportunities".into(),
-                lines: vec![at, "No opportunities are open to you.".into()],
-                links: vec![("/opportunities".into(), "Opportunities".into())],
-            },
+            Role::Evaluator => {
+                let assigned = state.store.competitions_assigned_to(&actor.email).await?;
+                Panel {
+                    title: "Evaluation".into(),
+                    lines: vec![
+                        at,
+                        if assigned.is_empty() {
+                            "No evaluations are assigned to you.".into()
+                        } else {
+                            format!(
+                                "{} assigned to you.",
+                                plural(assigned.len(), "competition is", "competitions are")
+                            )
+                        },
+                    ],
+                    links: vec![("/evaluation".into(), "Evaluation workspace".into())],
+                }
+            }
+            Role::Opener => {
+                let waiting = state
+                    .store
+                    .competitions_awaiting_opening(&orgs_with(actor, Role::Opener))
+                    .await?;
+                Panel {
+                    title: "Bid opening".into(),
+                    lines: vec![
+                        at,
+                        if waiting.is_empty() {
+                            "No sealed bids are waiting to be opened.".into()
+                        } else {
+                            format!(
+                                "{} waiting to be opened.",
+                                plural(
+                                    waiting.len(),
+                                    "competition's bids are",
+                                    "competitions' bids are"
+                                )
+                            )
+                        },
+                    ],
+                    links: vec![
+                        ("/opening".into(), "Bid opening workspace".into()),
+                        ("/account/opening-key".into(), "Your opening key".into()),
+                    ],
+                }
+            }
+            Role::Supplier => {
+                let open = opportunity_rows(&state.store, actor).await?;
+                Panel {
+                    title: "Opportunities".into(),
+                    lines: vec![
+                        at,
+                        if open.is_empty() {
+                            "No opportunities are open to you.".into()
+                        } else {
+                            format!(
+                                "{} open to you.",
+                                plural(open.len(), "opportunity is", "opportunities are")
+                            )
+                        },
+                    ],
+                    links: vec![("/opportunities".into(), "Opportunities".into())],
+                }
+            }
         };
         panels.push(panel);
     }
@@ -205,6 +255,44 @@ async fn my_organisations(store: &Store, actor: &Actor, role: Role) -> Result<Ve
     Ok(rows)
 }
 
+/// The organisations where `actor` holds `role`.
+fn orgs_with(actor: &Actor, role: Role) -> Vec<consort_core::OrgId> {
+    actor
+        .memberships
+        .iter()
+        .filter(|m| m.role == role)
+        .map(|m| m.org.clone())
+        .collect()
+}
+
+/// A competition as a workspace row, linking to `suffix` under its page.
+fn competition_row(c: &CompetitionSummary, suffix: &str) -> Row {
+    let deadline = c
+        .deadline
+        .map(|d| format!(", deadline {}", crate::pages::competitions::when(d)))
+        .unwrap_or_default();
+    Row {
+        key: c.reference.clone(),
+        value: format!("{} ({}{deadline})", c.title, c.status.label()),
+        href: Some(format!("/competitions/{}{suffix}", c.id)),
+    }
+}
+
+/// The opportunities open to any supplier `actor` acts for, each once, as rows.
+async fn opportunity_rows(store: &Store, actor: &Actor) -> Result<Vec<Row>, AppError> {
+    let mut seen = Vec::new();
+    let mut rows = Vec::new();
+    for supplier in orgs_with(actor, Role::Supplier) {
+        for c in store.opportunities_for(&supplier).await? {
+            if !seen.contains(&c.id) {
+                seen.push(c.id);
+                rows.push(competition_row(&c, ""));
+            }
+        }
+    }
+    Ok(rows)
+}
+
 fn consortium_rows(consortia: &[ConsortiumDetail]) -> Vec<Row> {
     consortia
         .iter()
@@ -221,6 +309,18 @@ pub async fn buying(State(state): State<AppState>, user: SignedIn) -> Result<Res
     user.authorize(Action::UseBuyerWorkspace)?;
     let orgs = my_organisations(&state.store, &user.actor, Role::Buyer).await?;
     let consortia = visible_consortia(&state.store, &user.actor).await?;
+    let mut competitions: Vec<Row> = state
+        .store
+        .competitions_of_buyers(&orgs_with(&user.actor, Role::Buyer))
+        .await?
+        .iter()
+        .map(|c| competition_row(c, ""))
+        .collect();
+    competitions.push(Row {
+        key: "Competitions".into(),
+        value: "All competitions, and create a competition".into(),
+        href: Some("/competitions".into()),
+    });
     workspace(
         user,
         Action::UseBuyerWorkspace,
@@ -231,6 +331,11 @@ pub async fn buying(State(state): State<AppState>, user: SignedIn) -> Result<Res
                 title: "You buy for".into(),
                 rows: orgs,
                 empty: "You do not buy for any organisation.".into(),
+            },
+            Section {
+                title: "Competitions".into(),
+                rows: competitions,
+                empty: "Your organisation has no competitions.".into(),
             },
             Section {
                 title: "Consortia".into(),
@@ -284,6 +389,13 @@ pub async fn evaluation(
 ) -> Result<Response, AppError> {
     user.authorize(Action::UseEvaluatorWorkspace)?;
     let orgs = my_organisations(&state.store, &user.actor, Role::Evaluator).await?;
+    let assigned: Vec<Row> = state
+        .store
+        .competitions_assigned_to(&user.actor.email)
+        .await?
+        .iter()
+        .map(|c| competition_row(c, "/evaluation"))
+        .collect();
     workspace(
         user,
         Action::UseEvaluatorWorkspace,
@@ -297,7 +409,7 @@ pub async fn evaluation(
             },
             Section {
                 title: "Assigned evaluations".into(),
-                rows: Vec::new(),
+                rows: assigned,
                 empty: "No evaluations are assigned to you.".into(),
             },
         ],
@@ -308,6 +420,22 @@ pub async fn evaluation(
 pub async fn opening(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
     user.authorize(Action::UseOpenerWorkspace)?;
     let orgs = my_organisations(&state.store, &user.actor, Role::Opener).await?;
+    let waiting: Vec<Row> = state
+        .store
+        .competitions_awaiting_opening(&orgs_with(&user.actor, Role::Opener))
+        .await?
+        .iter()
+        .map(|c| competition_row(c, "/open"))
+        .collect();
+    let key = Row {
+        key: "Opening key".into(),
+        value: if state.store.has_opener_key(user.actor.user_id).await? {
+            "Set up".into()
+        } else {
+            "Not set up: set one up before bids can be sealed for you".into()
+        },
+        href: Some("/account/opening-key".into()),
+    };
     workspace(
         user,
         Action::UseOpenerWorkspace,
@@ -320,8 +448,13 @@ pub async fn opening(State(state): State<AppState>, user: SignedIn) -> Result<Re
                 empty: "You open bids for no organisation.".into(),
             },
             Section {
+                title: "Your opening key".into(),
+                rows: vec![key],
+                empty: String::new(),
+            },
+            Section {
                 title: "Waiting to be opened".into(),
-                rows: Vec::new(),
+                rows: waiting,
                 empty: "No sealed bids are waiting to be opened.".into(),
             },
         ],
@@ -335,6 +468,7 @@ pub async fn opportunities(
 ) -> Result<Response, AppError> {
     user.authorize(Action::UseSupplierWorkspace)?;
     let orgs = my_organisations(&state.store, &user.actor, Role::Supplier).await?;
+    let open = opportunity_rows(&state.store, &user.actor).await?;
     workspace(
         user,
         Action::UseSupplierWorkspace,
@@ -348,7 +482,7 @@ pub async fn opportunities(
             },
             Section {
                 title: "Open opportunities".into(),
-                rows: Vec::new(),
+                rows: open,
                 empty: "No opportunities are open to you.".into(),
             },
         ],

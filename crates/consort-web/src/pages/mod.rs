@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod advice;
+pub mod competitions;
 pub mod consortia;
 pub mod dashboard;
 pub mod groupings;

@@ -1,6 +1,11 @@
 //! The harness for Consort's HTTP tests: a real server on a random local port,
 //! over a fresh SQLite store holding the demo data, with a clock the tests move
 //! by hand, and a client that keeps cookies but does not follow redirects.
+//!
+//! With `CONSORT_TEST_DATABASE=postgres` every server gets a fresh PostgreSQL
+//! database of its own instead (at `CONSORT_TEST_PG`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`), dropped when the test ends:
+//! CI runs the whole HTTP suite a second time that way.
 
 #![allow(dead_code)]
 
@@ -37,6 +42,73 @@ pub struct TestApp {
     /// The demo people and their passwords.
     pub people: Vec<(DemoPerson, String)>,
     _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg.take() {
+            // Drop runs outside async code: clean up on a thread of its own. The
+            // server still holds connections on the test's runtime, which waits
+            // here, so the database is dropped with FORCE rather than closed first.
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
+}
+
+/// Whether the tests run on PostgreSQL (`CONSORT_TEST_DATABASE=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("CONSORT_TEST_DATABASE").is_ok_and(|v| v.eq_ignore_ascii_case("postgres"))
+}
+
+/// Makes a fresh PostgreSQL database for one server; returns the admin URL, the
+/// database's name and its URL. Fails (never skips) when no server answers: the
+/// PostgreSQL run is asked for explicitly.
+async fn fresh_postgres_database() -> (String, String, String) {
+    use sqlx::Connection;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let admin = std::env::var("CONSORT_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("CONSORT_TEST_DATABASE=postgres, but PostgreSQL at {admin} is unreachable: {e}")
+        });
+    let name = format!(
+        "consort_http_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let sql = format!("CREATE DATABASE \"{name}\"");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.ok();
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&name);
+    (admin, name, url.to_string())
 }
 
 /// Starts a server that does not trust `X-Forwarded-*` headers.
@@ -48,15 +120,21 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(trust_proxy: bool) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let clock = Clock::manual(START.parse().unwrap());
+    let (pg, database_url) = if on_postgres() {
+        let (admin, name, url) = fresh_postgres_database().await;
+        (Some((admin, name)), Some(url))
+    } else {
+        (None, None)
+    };
     let store = Store::open(
         &StoreConfig {
             data_dir: dir.path().join("data"),
-            database_url: None,
+            database_url,
         },
         clock.clone(),
     )
     .await
-    .expect("open the SQLite store");
+    .expect("open the store");
     let hashing = PasswordHashing::new(HashCost::TestOnly);
     let people = match store.load_demo(hashing).await.expect("load the demo") {
         DemoOutcome::Loaded(people) => people,
@@ -90,6 +168,7 @@ pub async fn spawn_app_with(trust_proxy: bool) -> TestApp {
         store,
         people,
         _dir: dir,
+        pg,
     }
 }
 
