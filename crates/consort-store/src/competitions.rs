@@ -215,8 +215,8 @@ fn summary_from_row(row: &AnyRow) -> Result<CompetitionSummary> {
     })
 }
 
-/// `$first, $first+1, …` for `n` parameters.
-fn placeholders(first: usize, n: usize) -> String {
+/// The SQL bind parameters `$first, $first+1, …`, `n` of them, for an `IN (…)` list.
+fn numbered_params(first: usize, n: usize) -> String {
     (first..first + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -399,7 +399,7 @@ impl Store {
         let condition = format!(
             "c.id IN (SELECT competition_id FROM competition_orgs
                       WHERE role IN ('lead_buyer', 'joint_buyer') AND org_id IN ({}))",
-            placeholders(1, buyers.len())
+            numbered_params(1, buyers.len())
         );
         let binds: Vec<&str> = buyers.iter().map(OrgId::as_str).collect();
         self.summaries(&condition, &binds).await
@@ -440,7 +440,7 @@ impl Store {
         let condition = format!(
             "c.status = 'deadline_passed' AND c.id IN (SELECT competition_id FROM competition_orgs
                       WHERE role IN ('lead_buyer', 'joint_buyer') AND org_id IN ({}))",
-            placeholders(1, buyers.len())
+            numbered_params(1, buyers.len())
         );
         let binds: Vec<&str> = buyers.iter().map(OrgId::as_str).collect();
         self.summaries(&condition, &binds).await
