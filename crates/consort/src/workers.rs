@@ -15,6 +15,9 @@ use tokio::task::JoinHandle;
 /// by another instance (or a clock moved by a test) is noticed soon.
 const SCHEDULER_MAX_SLEEP: Duration = Duration::from_secs(5);
 
+/// The shortest pause between passes.
+const SCHEDULER_MIN_SLEEP: Duration = Duration::from_millis(250);
+
 /// How often the email worker looks for new messages.
 const OUTBOX_POLL: Duration = Duration::from_secs(2);
 
@@ -68,27 +71,39 @@ impl Workers {
 /// catches up: whatever fell due while the server was down is due now.
 async fn scheduler(store: Store, mut stopped: watch::Receiver<bool>) {
     loop {
-        match store.advance_due_competitions().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(competitions = n, "scheduler advanced competitions"),
-            Err(e) => tracing::error!(error = %e, "scheduler could not advance competitions"),
-        }
-        let sleep = match store.next_competition_due().await {
-            Ok(Some(due)) => {
-                let until = due.duration_since(store.clock().now());
-                Duration::try_from(until)
-                    .unwrap_or(Duration::ZERO)
-                    .min(SCHEDULER_MAX_SLEEP)
+        let sleep = match store.advance_due_competitions().await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::info!(competitions = n, "scheduler advanced competitions");
+                }
+                until_next_due(&store).await
             }
-            Ok(None) => SCHEDULER_MAX_SLEEP,
+            // Whatever failed is still due: wait the longest interval rather than
+            // retrying (and logging) in a tight loop.
             Err(e) => {
-                tracing::error!(error = %e, "scheduler could not read what is due next");
+                tracing::error!(error = %e, "scheduler could not advance competitions");
                 SCHEDULER_MAX_SLEEP
             }
         };
         tokio::select! {
-            _ = tokio::time::sleep(sleep.max(Duration::from_millis(50))) => {}
+            _ = tokio::time::sleep(sleep) => {}
             _ = stopped.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// How long until the next competition is due, between a short floor and
+/// [`SCHEDULER_MAX_SLEEP`]. Something already due after a successful pass was
+/// skipped (another instance changed it): look again after the floor.
+async fn until_next_due(store: &Store) -> Duration {
+    match store.next_competition_due().await {
+        Ok(Some(due)) => Duration::try_from(due.duration_since(store.clock().now()))
+            .unwrap_or(Duration::ZERO)
+            .clamp(SCHEDULER_MIN_SLEEP, SCHEDULER_MAX_SLEEP),
+        Ok(None) => SCHEDULER_MAX_SLEEP,
+        Err(e) => {
+            tracing::error!(error = %e, "scheduler could not read what is due next");
+            SCHEDULER_MAX_SLEEP
         }
     }
 }
