@@ -777,3 +777,57 @@ impl From<ContentHash> for String {
         hash.to_hex()
     }
 }
+
+/// An upload checked against the policy and described by its hash: what a bid
+/// attachment or a procurement document records about a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DescribedUpload {
+    /// The cleaned name to store and serve the file under.
+    pub file_name: String,
+    /// The media type its content proves.
+    pub media_type: &'static str,
+    /// The size in bytes.
+    pub size_bytes: u64,
+    /// The SHA-256 of the bytes.
+    pub hash: ContentHash,
+}
+
+impl DescribedUpload {
+    /// The description as a bid records its attachments.
+    pub fn attachment_meta(&self) -> crate::competition::AttachmentMeta {
+        crate::competition::AttachmentMeta {
+            file_name: self.file_name.clone(),
+            media_type: self.media_type.to_string(),
+            size_bytes: self.size_bytes,
+            sha256_hex: self.hash.to_hex(),
+        }
+    }
+
+    /// The description as a competition refers to its documents.
+    pub fn document_ref(&self) -> crate::competition::DocumentRef {
+        crate::competition::DocumentRef {
+            sha256_hex: self.hash.to_hex(),
+            file_name: self.file_name.clone(),
+            media_type: self.media_type.to_string(),
+            size_bytes: self.size_bytes,
+        }
+    }
+}
+
+/// Checks an upload with [`check_upload`] and hashes it. The error is a
+/// sentence that starts with the file's (cleaned) name and says what is wrong.
+pub fn describe_upload(
+    policy: &UploadPolicy,
+    file_name: &str,
+    declared_media_type: Option<&str>,
+    bytes: &[u8],
+) -> Result<DescribedUpload, String> {
+    let checked = check_upload(policy, file_name, declared_media_type, bytes)
+        .map_err(|e| format!("{}: {e}", safe_file_name(file_name)))?;
+    Ok(DescribedUpload {
+        media_type: checked.media_type(),
+        file_name: checked.file_name,
+        size_bytes: checked.size,
+        hash: ContentHash::of(bytes),
+    })
+}

@@ -7,14 +7,15 @@ use consort_core::calendar::{Period, Regime, compute};
 use consort_core::competition::ocds::{self, ReleaseMeta, Stage};
 use consort_core::competition::{
     Audience, AwardCriteria, BidContent, BidSummary, Command, Competition, CompetitionError,
-    CompetitionRules, DocumentRef, DraftContent, Eligibility, Event, Interest, LotDecision,
+    CompetitionRules, DEADLINE_REMINDER_BEFORE, DocumentRef, DraftContent, Eligibility,
+    EvaluationStage, Event, EventAudience, HistoryDetail, HistoryViewer, Interest, LotDecision,
     Outcome, PriceCriterion, PriceFormula, PriceLine, QualityQuestion, ScoresViewer, ScoringScale,
     Standstill, Status, decide,
 };
 use consort_core::{Email, OrgId};
 use jiff::Timestamp;
 use jiff::civil::date;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 // ---------------------------------------------------------------------------
 // Fixture: Camden runs an open procedure under PA 2023; two suppliers bid.
@@ -2615,4 +2616,420 @@ fn ocds_award_and_contract_releases() {
         events.iter().map(ocds::stage_after).collect::<Vec<_>>(),
         [None, Some(Stage::Contract)]
     );
+}
+
+// ---------------------------------------------------------------------------
+// Rules the pages and the store ask the domain for
+// ---------------------------------------------------------------------------
+
+/// One run through the whole life of a competition, plus a cancellation and an
+/// unsuccessful closure: between them every kind of event.
+fn every_kind_of_event() -> Vec<Event> {
+    let mut log = vec![Competition::create("42", rules(), content(), buyer(), t(CREATED)).unwrap()];
+    let mut step = |c: Competition, command: Command, now: &str| -> Competition {
+        let (next, events) = c
+            .execute(command.clone(), t(now))
+            .unwrap_or_else(|e| panic!("{command:?} at {now} refused: {e}"));
+        log.extend(events);
+        next
+    };
+    let mut c = draft_with(rules(), content());
+    c = step(
+        c,
+        Command::ReviseDraft {
+            by: buyer(),
+            content: content(),
+        },
+        CREATED,
+    );
+    c = step(
+        c,
+        Command::SetRules {
+            by: buyer(),
+            rules: rules(),
+        },
+        CREATED,
+    );
+    c = step(
+        c,
+        Command::AssignEvaluators {
+            by: buyer(),
+            evaluators: vec![eval1(), eval2()],
+            moderator: moderator(),
+        },
+        CREATED,
+    );
+    for member in [eval1(), eval2(), moderator()] {
+        let declare = Command::DeclareInterest {
+            member,
+            interest: Interest::NoConflict,
+        };
+        c = step(c, declare, CREATED);
+    }
+    c = step(c, Command::Publish { by: buyer() }, PUBLISH);
+    let ask = Command::AskQuestion {
+        supplier: s1(),
+        asked_by: email("bids@supplier-one.co.uk"),
+        question: "Is data migration in scope?".into(),
+    };
+    c = step(c, ask, ASK);
+    let answer = Command::AnswerQuestion {
+        by: buyer(),
+        number: 1,
+        answer: "Yes.".into(),
+    };
+    c = step(c, answer, ASK);
+    let amend = Command::Amend {
+        by: buyer(),
+        summary: "The specification is clarified".into(),
+        new_deadline: None,
+        add_documents: Vec::new(),
+        remove_documents: Vec::new(),
+    };
+    c = step(c, amend, ASK);
+    c = step(c, Command::Tick, AFTER);
+    c = step(c, open_bids(opener1(), bids()), AFTER);
+    c = step(c, open_bids(opener2(), bids()), AFTER);
+    for e in [eval1(), eval2()] {
+        for (bid, q, s) in [
+            ("B1", "Q1", 3),
+            ("B1", "Q2", 3),
+            ("B2", "Q1", 4),
+            ("B2", "Q2", 4),
+        ] {
+            c = step(c, score(e.clone(), bid, q, s), EVALUATE);
+        }
+    }
+    c = step(c, Command::StartModeration { by: moderator() }, EVALUATE);
+    for (bid, q, s) in [
+        ("B1", "Q1", 3),
+        ("B1", "Q2", 3),
+        ("B2", "Q1", 4),
+        ("B2", "Q2", 4),
+    ] {
+        c = step(c, consensus(bid, q, s), EVALUATE);
+    }
+    c = step(c, Command::CompleteEvaluation { by: moderator() }, EVALUATE);
+    c = step(c, decide_award(), DECIDE);
+    c = step(c, Command::IssueAwardNotice { by: buyer() }, NOTICE);
+    c = step(c, Command::Tick, STANDSTILL_END);
+    assert_eq!(c.status, Status::Awarded);
+    let cancel = Command::Cancel {
+        by: buyer(),
+        reason: "The requirement has changed".into(),
+    };
+    log.extend(events_of(&published(), cancel, ASK));
+    let close = Command::CloseUnsuccessful {
+        by: buyer(),
+        reason: "No bids were received".into(),
+    };
+    log.extend(events_of(&deadline_passed(), close, AFTER));
+    log
+}
+
+#[test]
+fn every_event_kind_has_a_history_audience() {
+    use EventAudience::{Buyer, Insiders, Public};
+    let expected = BTreeMap::from([
+        ("created", Buyer),
+        ("draft_revised", Buyer),
+        ("rules_set", Buyer),
+        ("evaluators_assigned", Buyer),
+        ("published", Public),
+        ("question_asked", Buyer),
+        ("question_answered", Public),
+        ("amended", Public),
+        ("deadline_passed", Public),
+        ("opener_approved", Insiders),
+        ("opened", Public),
+        ("interest_declared", Buyer),
+        ("score_recorded", Buyer),
+        ("moderation_started", Buyer),
+        ("consensus_recorded", Buyer),
+        ("evaluated", Buyer),
+        ("award_decided", Buyer),
+        ("award_notice_issued", Public),
+        ("standstill_ended", Public),
+        ("awarded", Public),
+        ("cancelled", Public),
+        ("closed_unsuccessful", Public),
+    ]);
+    let events = every_kind_of_event();
+    let kinds: BTreeSet<&str> = events.iter().map(Event::kind).collect();
+    assert_eq!(kinds, expected.keys().copied().collect::<BTreeSet<_>>());
+    for e in &events {
+        assert_eq!(e.audience(), expected[e.kind()], "{}", e.kind());
+    }
+}
+
+#[test]
+fn history_shows_the_buyer_everything_insiders_the_opening_and_suppliers_no_names() {
+    use HistoryDetail::{Anonymous, Hidden, WithActor};
+    for e in every_kind_of_event() {
+        let (buyer, insider, public) = match e.audience() {
+            EventAudience::Public => (WithActor, Anonymous, Anonymous),
+            EventAudience::Insiders => (WithActor, WithActor, Hidden),
+            EventAudience::Buyer => (WithActor, Hidden, Hidden),
+        };
+        assert_eq!(
+            e.history_detail(HistoryViewer::Buyer),
+            buyer,
+            "{}",
+            e.kind()
+        );
+        assert_eq!(
+            e.history_detail(HistoryViewer::Insider),
+            insider,
+            "{}",
+            e.kind()
+        );
+        assert_eq!(
+            e.history_detail(HistoryViewer::Public),
+            public,
+            "{}",
+            e.kind()
+        );
+    }
+    let asked = events_of(
+        &published(),
+        Command::AskQuestion {
+            supplier: s2(),
+            asked_by: email("bids@supplier-two.co.uk"),
+            question: "Who else is bidding?".into(),
+        },
+        ASK,
+    );
+    assert_eq!(asked[0].history_detail(HistoryViewer::Public), Hidden);
+    assert_eq!(asked[0].history_detail(HistoryViewer::Insider), Hidden);
+}
+
+#[test]
+fn the_minimum_tendering_period_is_the_one_publication_checks_against() {
+    let c = draft();
+    let m = c.minimum_tendering(t(PUBLISH)).unwrap().unwrap();
+    assert_eq!(m.earliest, t("2027-01-01T00:00:00Z"));
+    assert_eq!(m.period.last_day, date(2027, 1, 1));
+    assert_eq!(
+        m.rule,
+        "with 2027-01-01 (the deadline may fall at any time that day)"
+    );
+    let publication = published().publication.unwrap();
+    assert_eq!(publication.earliest_lawful_deadline, Some(m.earliest));
+    assert_eq!(publication.minimum_period.as_ref(), Some(&m.period));
+
+    let mut early = c.clone();
+    early.content.tender_deadline = Some(t("2026-12-31T23:59:59Z"));
+    let too_soon = early
+        .publish_problems(t(PUBLISH))
+        .into_iter()
+        .find_map(|e| match e {
+            CompetitionError::DeadlineTooSoon {
+                earliest,
+                rule,
+                citation,
+                ..
+            } => Some((earliest, rule, citation)),
+            _ => None,
+        })
+        .expect("a deadline before the earliest is refused");
+    assert_eq!(too_soon, (m.earliest, m.rule.clone(), m.period.citation()));
+
+    let mut none = c.clone();
+    none.rules.minimum_tendering = None;
+    assert_eq!(none.minimum_tendering(t(PUBLISH)).unwrap(), None);
+}
+
+#[test]
+fn the_deadline_reminder_is_due_48_hours_ahead_while_published() {
+    let c = published();
+    let due = t("2027-01-09T12:00:00Z");
+    assert_eq!(c.reminder_due(), Some(due));
+    assert_eq!(
+        DEADLINE_REMINDER_BEFORE,
+        jiff::SignedDuration::from_hours(48)
+    );
+    for other in [draft(), deadline_passed(), cancelled()] {
+        assert_eq!(other.reminder_due(), None, "{}", other.status);
+        assert_eq!(other.deadline_reminder(due), None, "{}", other.status);
+    }
+    assert_eq!(c.deadline_reminder(t("2027-01-09T11:59:59Z")), None);
+    assert_eq!(c.deadline_reminder(t(DEADLINE)), None);
+    let notice = c.deadline_reminder(due).expect("due at 48 hours before");
+    assert_eq!(
+        notice.audience,
+        Audience::InvitedAndInterested {
+            invited: Vec::new()
+        }
+    );
+    assert_eq!(
+        notice.subject,
+        "Tender deadline approaching: Housing management system"
+    );
+    assert!(
+        notice.body.starts_with(
+            "The tender deadline for \"Housing management system\" is 2027-01-11T12:00:00+00:00."
+        ),
+        "{}",
+        notice.body
+    );
+    assert!(c.deadline_reminder(t("2027-01-11T11:59:59Z")).is_some());
+
+    let extended = run(
+        &c,
+        Command::Amend {
+            by: buyer(),
+            summary: "More time".into(),
+            new_deadline: Some(t("2027-01-18T12:00:00Z")),
+            add_documents: Vec::new(),
+            remove_documents: Vec::new(),
+        },
+        ASK,
+    );
+    assert_eq!(extended.reminder_due(), Some(t("2027-01-16T12:00:00Z")));
+    assert_eq!(extended.deadline_reminder(due), None);
+}
+
+#[test]
+fn a_status_comes_back_from_its_id_with_its_reason() {
+    let reason = "The requirement has changed".to_string();
+    let all = [
+        Status::Draft,
+        Status::Published,
+        Status::DeadlinePassed,
+        Status::Opened,
+        Status::Evaluated,
+        Status::AwardDecided,
+        Status::Standstill,
+        Status::Awarded,
+        Status::Cancelled {
+            reason: reason.clone(),
+        },
+        Status::Unsuccessful {
+            reason: reason.clone(),
+        },
+    ];
+    for status in all {
+        assert_eq!(
+            Status::from_id(status.id(), reason.clone()),
+            Some(status.clone())
+        );
+    }
+    assert_eq!(
+        Status::from_id("cancelled", String::new()),
+        Some(Status::Cancelled {
+            reason: String::new()
+        })
+    );
+    assert_eq!(Status::from_id("Published", String::new()), None);
+    assert_eq!(Status::from_id("withdrawn", reason), None);
+}
+
+#[test]
+fn who_may_score_or_moderate_is_exactly_what_the_commands_accept() {
+    let conflicted = run(
+        &opened_with(bids()),
+        Command::DeclareInterest {
+            member: eval2(),
+            interest: Interest::Conflict {
+                details: "Former employee of Supplier Two".into(),
+            },
+        },
+        EVALUATE,
+    );
+    let moderating = run(
+        &opened(),
+        Command::StartModeration { by: moderator() },
+        EVALUATE,
+    );
+    let states = [
+        ("published", published()),
+        ("deadline passed", deadline_passed()),
+        ("opened", opened_with(bids())),
+        ("conflicted", conflicted),
+        ("moderating", moderating),
+        ("evaluated", evaluated()),
+    ];
+    let people = [eval1(), eval2(), moderator(), buyer(), opener1()];
+    let mut scorers = 0;
+    let mut moderators = 0;
+    for (name, c) in &states {
+        for p in &people {
+            let scores = decide(c, score(p.clone(), "B1", "Q1", 3), t(EVALUATE)).is_ok();
+            assert_eq!(c.may_score(p), scores, "{name}: {p} scoring");
+            let agree = Command::RecordConsensus {
+                moderator: p.clone(),
+                bid_id: "B1".into(),
+                question_id: "Q1".into(),
+                score: 3,
+                reason: "agreed".into(),
+            };
+            let moderates = decide(c, agree, t(EVALUATE)).is_ok();
+            assert_eq!(
+                c.may_record_consensus(p),
+                moderates,
+                "{name}: {p} moderating"
+            );
+            scorers += usize::from(scores);
+            moderators += usize::from(moderates);
+        }
+    }
+    // eval1 and eval2 in "opened", eval1 alone in "conflicted"; the moderator
+    // once moderation has started.
+    assert_eq!((scorers, moderators), (3, 1));
+    let conflicted = &states[3].1;
+    assert!(matches!(
+        conflicted.check_may_score(&eval2()),
+        Err(CompetitionError::NotAuthorised { .. })
+    ));
+}
+
+#[test]
+fn an_evaluation_team_member_moves_from_declaring_to_scoring() {
+    let conflicted = run(
+        &opened_with(bids()),
+        Command::DeclareInterest {
+            member: eval2(),
+            interest: Interest::Conflict {
+                details: "Former employee of Supplier Two".into(),
+            },
+        },
+        EVALUATE,
+    );
+    let stages = [
+        (draft(), eval1(), EvaluationStage::Declare),
+        (published(), eval1(), EvaluationStage::Waiting),
+        (cancelled(), eval1(), EvaluationStage::Closed),
+        (opened(), eval1(), EvaluationStage::Scoring),
+        (awarded(), moderator(), EvaluationStage::Scoring),
+        (conflicted.clone(), eval2(), EvaluationStage::Excluded),
+        (conflicted, eval1(), EvaluationStage::Scoring),
+    ];
+    for (c, member, stage) in stages {
+        assert_eq!(
+            c.evaluation_stage(&member),
+            stage,
+            "{member} in {}",
+            c.status
+        );
+    }
+    assert_eq!(EvaluationStage::Scoring.id(), "scoring");
+    assert_eq!(EvaluationStage::Declare.id(), "declare");
+}
+
+#[test]
+fn open_for_bids_means_published_and_before_the_deadline() {
+    let c = published();
+    assert!(c.is_open_for_bids(t(ASK)));
+    assert!(c.is_open_for_bids(t("2027-01-11T11:59:59Z")));
+    assert!(!c.is_open_for_bids(t(DEADLINE)));
+    for closed in [draft(), deadline_passed(), cancelled(), awarded()] {
+        assert!(!closed.is_open_for_bids(t(ASK)), "{}", closed.status);
+    }
+    for now in [ASK, DEADLINE] {
+        assert_eq!(
+            c.is_open_for_bids(t(now)),
+            c.can_accept_bid(&s1(), t(now)).is_ok(),
+            "{now}"
+        );
+    }
 }

@@ -14,9 +14,10 @@ use crate::vault::{DraftKey, actor_name, vault_failure};
 use crate::{Result, Store, StoreError, WriteTx};
 use consort_core::audit::AuditEvent;
 use consort_core::competition::{
-    AttachmentMeta, BidContent, Competition, Receipt, ValidBid, canonical_bid_bytes,
+    AttachmentMeta, BidContent, Competition, CompetitionError, Receipt, ValidBid,
+    canonical_bid_bytes,
 };
-use consort_core::document::{UploadPolicy, check_upload};
+use consort_core::document::{UploadPolicy, describe_upload};
 use consort_core::ids::OrgId;
 use consort_core::policy::Actor;
 use consort_vault::CompetitionKey;
@@ -25,7 +26,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use tokio::sync::{OnceCell, oneshot};
 
@@ -38,14 +39,39 @@ const MAX_IDEMPOTENCY_KEY: usize = 200;
 /// The first bytes of every sealed bid's plaintext: the format's name and version.
 const SEALED_BID_HEADER: &[u8] = b"consort-sealed-bid-v1\n";
 
-/// What a supplier submits: the bid's content and each attachment's bytes, in
-/// the order of `content.attachments`.
-#[derive(Debug, Clone)]
+/// What a supplier submits: the bid as typed and its files as uploaded. The
+/// store checks the files and describes each by its hash.
+#[derive(Debug, Clone, Default)]
 pub struct BidSubmission {
-    /// Answers, prices and the attachments' descriptions.
-    pub content: BidContent,
-    /// Each attachment's description and bytes.
-    pub attachments: Vec<(AttachmentMeta, Vec<u8>)>,
+    /// The lot bid for, in a competition with lots.
+    pub lot: Option<String>,
+    /// Answers by question id.
+    pub answers: BTreeMap<String, String>,
+    /// Unit prices by price-schedule line id, as typed (`"1234.50"`).
+    pub prices: BTreeMap<String, String>,
+    /// The attached files, in order.
+    pub attachments: Vec<BidUpload>,
+}
+
+/// A file attached to a bid, as uploaded.
+#[derive(Debug, Clone)]
+pub struct BidUpload {
+    /// The file's name as sent.
+    pub file_name: String,
+    /// The media type the sender declared (recorded, never believed).
+    pub declared_type: Option<String>,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+/// The outcome of [`Store::submit_bid`]: the receipt, and whether it was given
+/// before (the idempotency key was a retry, and nothing new was stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmittedBid {
+    /// The receipt.
+    pub receipt: Receipt,
+    /// Whether this is the receipt of an earlier submission with the same key.
+    pub replayed: bool,
 }
 
 /// A bid read back after opening: its current version, checked against the
@@ -90,10 +116,11 @@ struct PendingBid {
 }
 
 /// Where a submitter waits for its own result.
-type Reply = oneshot::Sender<Result<Receipt>>;
+type Reply = oneshot::Sender<Result<SubmittedBid>>;
 
 /// A stored bid version as read from the database (still sealed).
 pub(crate) struct StoredBid {
+    pub(crate) row_id: i64,
     pub(crate) bid_id: String,
     pub(crate) supplier: OrgId,
     pub(crate) version: u32,
@@ -141,19 +168,19 @@ fn version_of(version: i64) -> Result<u32> {
 
 /// Serialises a bid and its attachments' bytes for sealing: a header, the
 /// content as JSON, then each attachment, each part preceded by its length.
-fn encode_bid(content: &BidContent, attachments: &[(AttachmentMeta, Vec<u8>)]) -> Vec<u8> {
+fn encode_bid(content: &BidContent, attachments: &[BidUpload]) -> Vec<u8> {
     let json = serde_json::to_vec(content).expect("a bid's content serialises");
     let total = SEALED_BID_HEADER.len()
         + 8
         + json.len()
-        + attachments.iter().map(|(_, b)| 8 + b.len()).sum::<usize>();
+        + attachments.iter().map(|a| 8 + a.bytes.len()).sum::<usize>();
     let mut out = Vec::with_capacity(total);
     out.extend_from_slice(SEALED_BID_HEADER);
     out.extend_from_slice(&(json.len() as u64).to_be_bytes());
     out.extend_from_slice(&json);
-    for (_, bytes) in attachments {
-        out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
-        out.extend_from_slice(bytes);
+    for upload in attachments {
+        out.extend_from_slice(&(upload.bytes.len() as u64).to_be_bytes());
+        out.extend_from_slice(&upload.bytes);
     }
     out
 }
@@ -190,47 +217,74 @@ fn decode_bid(mut bytes: &[u8]) -> Result<(BidContent, Vec<Vec<u8>>)> {
     Ok((content, attachments))
 }
 
-/// Checks a submission against the competition and its attachments' bytes
-/// against their descriptions and the upload policy.
-fn check_submission(competition: &Competition, submission: &BidSubmission) -> Result<()> {
-    let mut problems: Vec<String> = match competition.validate_bid(&submission.content) {
-        Ok(_) => Vec::new(),
-        Err(errors) => errors.iter().map(ToString::to_string).collect(),
-    };
-    let described = &submission.content.attachments;
-    if described.len() != submission.attachments.len() {
-        problems.push(format!(
-            "attachments: the bid describes {} attachment(s) but {} file(s) were sent",
-            described.len(),
-            submission.attachments.len()
-        ));
-    }
+/// A submission checked and, when it has no problems, sealed.
+struct PreparedBid {
+    lot: Option<String>,
+    /// The SHA-256 of the canonical bid; `None` when an attachment could not be
+    /// described (so there is no bid to compare with earlier ones).
+    sha256_hex: Option<String>,
+    /// Everything wrong with the bid, each naming its field.
+    problems: Vec<CompetitionError>,
+    /// The plaintext's size and the sealed bid, when there are no problems.
+    sealed: Option<(i64, Vec<u8>)>,
+}
+
+/// Checks and describes each attachment, checks the bid against the
+/// competition, works out its SHA-256 and, when nothing is wrong, seals it to
+/// `recipient`. Runs on a blocking thread: it hashes and encrypts every byte.
+fn prepare_bid(
+    competition: &Competition,
+    supplier: &OrgId,
+    recipient: &str,
+    submission: BidSubmission,
+) -> Result<PreparedBid> {
     let policy = UploadPolicy::default();
-    for (i, (meta, bytes)) in submission.attachments.iter().enumerate() {
-        let field = format!("attachments[{}]", i + 1);
-        if described.get(i) != Some(meta) {
-            problems.push(format!(
-                "{field}: the file '{}' is not the one the bid describes in that place",
-                meta.file_name
-            ));
-        }
-        let hash = hex::encode(Sha256::digest(bytes));
-        if hash != meta.sha256_hex || bytes.len() as u64 != meta.size_bytes {
-            problems.push(format!(
-                "{field}: the bytes of '{}' do not match its description \
-                 (size or SHA-256 differs): upload it again",
-                meta.file_name
-            ));
-        }
-        if let Err(e) = check_upload(&policy, &meta.file_name, Some(&meta.media_type), bytes) {
-            problems.push(format!("{field}: '{}': {e}", meta.file_name));
+    let mut problems = Vec::new();
+    let mut described = Vec::with_capacity(submission.attachments.len());
+    for (i, upload) in submission.attachments.iter().enumerate() {
+        match describe_upload(
+            &policy,
+            &upload.file_name,
+            upload.declared_type.as_deref(),
+            &upload.bytes,
+        ) {
+            Ok(d) => described.push(d.attachment_meta()),
+            Err(reason) => problems.push(CompetitionError::invalid(
+                format!("attachments[{}]", i + 1),
+                reason,
+            )),
         }
     }
-    if problems.is_empty() {
-        Ok(())
+    let all_described = problems.is_empty();
+    let content = BidContent {
+        lot: submission.lot,
+        answers: submission.answers,
+        prices: submission.prices,
+        attachments: described,
+    };
+    if let Err(errors) = competition.validate_bid(&content) {
+        problems.extend(errors);
+    }
+    let sha256_hex = all_described.then(|| {
+        hex::encode(Sha256::digest(canonical_bid_bytes(
+            &competition.id,
+            supplier,
+            &content,
+        )))
+    });
+    let sealed = if problems.is_empty() {
+        let plaintext = encode_bid(&content, &submission.attachments);
+        let sealed = consort_vault::seal(recipient, &plaintext).map_err(vault_failure)?;
+        Some((plaintext.len() as i64, sealed))
     } else {
-        Err(StoreError::Refused(problems.join("; ")))
-    }
+        None
+    };
+    Ok(PreparedBid {
+        lot: content.lot,
+        sha256_hex,
+        problems,
+        sealed,
+    })
 }
 
 /// The receipt for an existing submission with this idempotency key, if any:
@@ -277,6 +331,7 @@ where
 
 fn stored_bid_from_row(row: &sqlx::any::AnyRow) -> Result<StoredBid> {
     Ok(StoredBid {
+        row_id: row.try_get("id")?,
         bid_id: bid_id_text(row.try_get("first_id")?),
         supplier: parse_org(&row.try_get::<String, _>("supplier_org")?)?,
         version: version_of(row.try_get("version")?)?,
@@ -296,7 +351,7 @@ const CURRENT_BIDS: &str =
   ORDER BY b.id";
 
 /// The current (not superseded) version of every bid, still sealed.
-async fn current_bids<'e, E>(executor: E, competition_id: i64) -> Result<Vec<StoredBid>>
+pub(crate) async fn current_bids<'e, E>(executor: E, competition_id: i64) -> Result<Vec<StoredBid>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -313,6 +368,18 @@ pub(crate) async fn current_bids_in(
     competition_id: i64,
 ) -> Result<Vec<StoredBid>> {
     current_bids(&mut *w.tx, competition_id).await
+}
+
+/// The row ids of the current version of every bid, in order, read inside a
+/// write: enough to tell whether the bids changed since they were read.
+pub(crate) async fn current_bid_rows_in(w: &mut WriteTx, competition_id: i64) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM bids WHERE competition_id = $1 AND superseded = 0 ORDER BY id",
+    )
+    .bind(competition_id)
+    .fetch_all(&mut *w.tx)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Opens a stored bid with the competition key and checks it against the
@@ -393,10 +460,7 @@ impl Store {
         let sealed = key.seal(&plaintext)?;
         let mut w = self.begin_write().await?;
         let record = load_in(&mut w, id).await?;
-        record
-            .competition
-            .can_accept_bid(supplier, w.now)
-            .map_err(|e| StoreError::Refused(e.to_string()))?;
+        record.competition.can_accept_bid(supplier, w.now)?;
         sqlx::query(
             "INSERT INTO bid_drafts (competition_id, supplier_org, sealed, saved_by, saved_at)
              VALUES ($1, $2, $3, $4, $5)
@@ -443,11 +507,11 @@ impl Store {
     /// the receipt: the server's time of receipt and the SHA-256 of the canonical
     /// bid (which covers each attachment's SHA-256).
     ///
-    /// Refused, naming the field and the reason, when the bid is incomplete or
-    /// invalid, an attachment's bytes do not match its description or are not an
-    /// accepted file, or the competition does not accept it (not published, after
-    /// the deadline — checked again at the moment of writing — or the supplier is
-    /// not eligible). The same `idempotency_key` again returns the original
+    /// Refused with [`StoreError::Domain`] when the competition does not accept
+    /// the bid (not published, after the deadline — checked again at the moment
+    /// of writing — or the supplier is not eligible), and with
+    /// [`StoreError::InvalidBid`], naming each field and reason, when the bid is
+    /// incomplete or invalid or an attachment is not an accepted file. The same `idempotency_key` again returns the original
     /// receipt and stores nothing (a different bid under a used key is a
     /// conflict); a new key stores a new version and supersedes the previous one
     /// for the same lot. Bids submitted together are written in one transaction
@@ -461,7 +525,7 @@ impl Store {
         actor: &Actor,
         idempotency_key: &str,
         submission: BidSubmission,
-    ) -> Result<Receipt> {
+    ) -> Result<SubmittedBid> {
         let idempotency_key = idempotency_key.trim();
         if idempotency_key.is_empty() || idempotency_key.chars().count() > MAX_IDEMPOTENCY_KEY {
             return Err(StoreError::Refused(format!(
@@ -470,38 +534,37 @@ impl Store {
             )));
         }
         let record = self.competition(id).await?;
-        let competition = record.competition;
-        let canonical = canonical_bid_bytes(&competition.id, supplier, &submission.content);
-        let sha256_hex = hex::encode(Sha256::digest(&canonical));
-        if let Some(receipt) =
-            existing_submission(&self.pool, id, supplier, idempotency_key, &sha256_hex).await?
-        {
-            return Ok(receipt);
-        }
-        competition
-            .can_accept_bid(supplier, self.clock.now())
-            .map_err(|e| StoreError::Refused(e.to_string()))?;
-        let (recipient,): (Option<String>,) =
-            sqlx::query_as("SELECT seal_recipient FROM competitions WHERE id = $1")
-                .bind(id)
-                .fetch_one(&self.pool)
-                .await?;
-        let Some(recipient) = recipient else {
+        let Some(recipient) = record.seal_recipient else {
             return Err(StoreError::Refused(format!(
                 "{} cannot accept bids: its bid seal was not set up at publication",
                 record.reference
             )));
         };
-        let lot = submission.content.lot.clone();
-        let (size_bytes, sealed) =
-            tokio::task::spawn_blocking(move || -> Result<(i64, Vec<u8>)> {
-                check_submission(&competition, &submission)?;
-                let plaintext = encode_bid(&submission.content, &submission.attachments);
-                let sealed = consort_vault::seal(&recipient, &plaintext).map_err(vault_failure)?;
-                Ok((plaintext.len() as i64, sealed))
+        let competition = Arc::new(record.competition);
+        let prepared = {
+            let competition = Arc::clone(&competition);
+            let supplier = supplier.clone();
+            tokio::task::spawn_blocking(move || {
+                prepare_bid(&competition, &supplier, &recipient, submission)
             })
             .await
-            .map_err(|e| StoreError::Corrupt(format!("sealing the bid failed: {e}")))??;
+            .map_err(|e| StoreError::Corrupt(format!("sealing the bid failed: {e}")))??
+        };
+        if let Some(sha256_hex) = &prepared.sha256_hex
+            && let Some(receipt) =
+                existing_submission(&self.pool, id, supplier, idempotency_key, sha256_hex).await?
+        {
+            return Ok(SubmittedBid {
+                receipt,
+                replayed: true,
+            });
+        }
+        competition.can_accept_bid(supplier, self.clock.now())?;
+        let (Some(sha256_hex), Some((size_bytes, sealed))) = (prepared.sha256_hex, prepared.sealed)
+        else {
+            return Err(StoreError::InvalidBid(prepared.problems));
+        };
+        let lot = prepared.lot;
 
         let (reply, mut result) = oneshot::channel();
         self.bid_intake
@@ -577,7 +640,7 @@ impl Store {
     async fn write_batch_in_one_transaction(
         &self,
         bids: &[PendingBid],
-    ) -> Result<Vec<Result<Receipt>>> {
+    ) -> Result<Vec<Result<SubmittedBid>>> {
         let mut w = self.begin_write().await?;
         let mut competitions: HashMap<i64, Result<(String, Competition), String>> = HashMap::new();
         let mut outcomes = Vec::with_capacity(bids.len());
@@ -667,22 +730,52 @@ impl Store {
             stored
                 .into_iter()
                 .map(|bid| {
-                    let opened = open_stored_bid(&competition, &key, &bid)?;
-                    let attachments = opened.content.attachments.clone();
-                    Ok(OpenedBid {
-                        bid_id: bid.bid_id,
-                        supplier: bid.supplier,
-                        version: bid.version,
-                        received_at: bid.received_at,
-                        sha256_hex: bid.sha256_hex,
-                        content: opened.content,
-                        attachments,
-                    })
+                    open_stored_bid(&competition, &key, &bid)
+                        .map(|opened| opened_bid_of(bid, opened.content))
                 })
                 .collect()
         })
         .await
         .map_err(|e| StoreError::Corrupt(format!("opening the bids failed: {e}")))?
+    }
+
+    /// The current version of bid `bid_id` of competition `id`, opened: only
+    /// that bid is read and decrypted. Refused before the bids are opened.
+    pub async fn opened_bid(&self, id: i64, bid_id: &str) -> Result<OpenedBid> {
+        let (competition, key) = self.opened_key(id).await?;
+        let bid = self.current_bid(id, bid_id).await?;
+        tokio::task::spawn_blocking(move || {
+            open_stored_bid(&competition, &key, &bid)
+                .map(|opened| opened_bid_of(bid, opened.content))
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("opening the bid failed: {e}")))?
+    }
+
+    /// The current version of bid `bid_id` of competition `id`, still sealed.
+    async fn current_bid(&self, id: i64, bid_id: &str) -> Result<StoredBid> {
+        let not_found =
+            || StoreError::NotFound(format!("there is no bid {bid_id} in competition {id}"));
+        let first_id = parse_bid_id(bid_id).ok_or_else(not_found)?;
+        let row = sqlx::query(
+            "SELECT b.id, b.supplier_org, b.version, b.received_at, b.sha256, b.sealed,
+                    f.id AS first_id
+               FROM bids f
+               JOIN bids b ON b.competition_id = f.competition_id
+                          AND b.supplier_org = f.supplier_org
+                          AND COALESCE(b.lot, '') = COALESCE(f.lot, '')
+              WHERE f.competition_id = $1 AND f.id = $2 AND b.superseded = 0
+                AND f.id = (SELECT MIN(g.id) FROM bids g
+                             WHERE g.competition_id = f.competition_id
+                               AND g.supplier_org = f.supplier_org
+                               AND COALESCE(g.lot, '') = COALESCE(f.lot, ''))",
+        )
+        .bind(id)
+        .bind(first_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(not_found)?;
+        stored_bid_from_row(&row)
     }
 
     /// Attachment `index` (counting from 0) of the current version of bid
@@ -695,14 +788,7 @@ impl Store {
         index: usize,
     ) -> Result<(AttachmentMeta, Vec<u8>)> {
         let (competition, key) = self.opened_key(id).await?;
-        let not_found =
-            || StoreError::NotFound(format!("there is no bid {bid_id} in competition {id}"));
-        let first_id = parse_bid_id(bid_id).ok_or_else(not_found)?;
-        let stored = current_bids(&self.pool, id).await?;
-        let bid = stored
-            .into_iter()
-            .find(|b| b.bid_id == bid_id_text(first_id))
-            .ok_or_else(not_found)?;
+        let bid = self.current_bid(id, bid_id).await?;
         let bid_id = bid.bid_id.clone();
         let mut opened =
             tokio::task::spawn_blocking(move || open_stored_bid(&competition, &key, &bid))
@@ -721,6 +807,19 @@ impl Store {
     }
 }
 
+/// An opened bid from its stored row and checked content.
+fn opened_bid_of(bid: StoredBid, content: ValidBid) -> OpenedBid {
+    OpenedBid {
+        bid_id: bid.bid_id,
+        supplier: bid.supplier,
+        version: bid.version,
+        received_at: bid.received_at,
+        sha256_hex: bid.sha256_hex,
+        attachments: content.attachments.clone(),
+        content,
+    }
+}
+
 /// Writes one queued bid inside the batch's transaction. The outer error fails
 /// the whole batch (a database error); the inner one refuses only this bid.
 async fn write_one_bid(
@@ -728,7 +827,7 @@ async fn write_one_bid(
     reference: &str,
     competition: &Competition,
     bid: &PendingBid,
-) -> Result<Result<Receipt>> {
+) -> Result<Result<SubmittedBid>> {
     let existing = existing_submission(
         &mut *w.tx,
         bid.competition_id,
@@ -738,13 +837,18 @@ async fn write_one_bid(
     )
     .await;
     match existing {
-        Ok(Some(receipt)) => return Ok(Ok(receipt)),
+        Ok(Some(receipt)) => {
+            return Ok(Ok(SubmittedBid {
+                receipt,
+                replayed: true,
+            }));
+        }
         Ok(None) => {}
         Err(StoreError::Database(e)) => return Err(StoreError::Database(e)),
         Err(refusal) => return Ok(Err(refusal)),
     }
     if let Err(e) = competition.can_accept_bid(&bid.supplier, w.now) {
-        return Ok(Err(StoreError::Refused(e.to_string())));
+        return Ok(Err(StoreError::Domain(e)));
     }
     let lot = lot_key(&bid.lot);
     let (previous,): (Option<i64>,) = sqlx::query_as(
@@ -807,11 +911,14 @@ async fn write_one_bid(
         }),
     ))
     .await?;
-    Ok(Ok(Receipt {
-        received_at: parse_time(&received_at)?,
-        sha256_hex: bid.sha256_hex.clone(),
-        bid_id: bid_id_text(first_id),
-        version: version_of(version)?,
+    Ok(Ok(SubmittedBid {
+        receipt: Receipt {
+            received_at: parse_time(&received_at)?,
+            sha256_hex: bid.sha256_hex.clone(),
+            bid_id: bid_id_text(first_id),
+            version: version_of(version)?,
+        },
+        replayed: false,
     }))
 }
 
@@ -957,19 +1064,17 @@ mod tests {
         ];
         let outcomes = s.write_batch_in_one_transaction(&batch).await.unwrap();
         let first = outcomes[0].as_ref().unwrap();
-        assert_eq!(first.version, 1);
-        assert_eq!(first.received_at, clock.now());
+        assert_eq!(first.receipt.version, 1);
+        assert_eq!(first.receipt.received_at, clock.now());
         let late = outcomes[1].as_ref().unwrap_err();
-        assert!(matches!(late, StoreError::Refused(_)), "{late:?}");
+        assert!(matches!(late, StoreError::Domain(_)), "{late:?}");
         assert!(late.to_string().contains("deadline"), "{late}");
         let reused = outcomes[2].as_ref().unwrap_err();
         assert!(matches!(reused, StoreError::Conflict(_)), "{reused:?}");
-        assert_eq!(outcomes[3].as_ref().unwrap().version, 1);
-        assert_eq!(
-            outcomes[4].as_ref().unwrap(),
-            first,
-            "a retry in the same batch"
-        );
+        assert_eq!(outcomes[3].as_ref().unwrap().receipt.version, 1);
+        let retry = outcomes[4].as_ref().unwrap();
+        assert_eq!(retry.receipt, first.receipt, "a retry in the same batch");
+        assert!(retry.replayed && !first.replayed);
 
         assert_eq!(s.audit_verify().await.unwrap().unwrap(), before + 2);
         assert_eq!(s.bids_received(closes_later).await.unwrap(), 2);

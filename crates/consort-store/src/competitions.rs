@@ -17,13 +17,13 @@ use consort_core::competition::{
     Audience, Command, Competition, CompetitionRules, ContractDetails, DocumentRef, DraftContent,
     Eligibility, Event, Notice, Status, apply,
 };
-use consort_core::document::{ContentHash, UploadPolicy, check_upload, safe_file_name};
+use consort_core::document::{ContentHash, UploadPolicy, describe_upload};
 use consort_core::org::OrgKind;
 use consort_core::policy::Actor;
 use consort_core::register::{Contract, ContractStatus, Pence, Source};
 use consort_core::{Email, OrgId};
 use consort_vault::CompetitionSeal;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde_json::{Value, json};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -34,9 +34,6 @@ pub const OCID_PREFIX: &str = "ocds-consort";
 
 /// The audit and event name of the scheduler.
 pub(crate) const SYSTEM_ACTOR: &str = "system";
-
-/// How long before the tender deadline interested suppliers are reminded.
-pub(crate) const REMINDER_BEFORE: SignedDuration = SignedDuration::from_hours(48);
 
 /// The longest email subject the outbox takes.
 const SUBJECT_MAX_CHARS: usize = 250;
@@ -63,6 +60,8 @@ pub struct CompetitionRecord {
     pub competition: Competition,
     /// Whether the bid seal was set up (at publication).
     pub seal_ready: bool,
+    /// The public key bids are sealed to, once the seal is set up.
+    pub seal_recipient: Option<String>,
     /// Whether the bids have been opened.
     pub opened: bool,
     /// When it was created.
@@ -125,8 +124,8 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
 
-fn refused(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Refused(e.to_string())
+fn refused(e: consort_core::competition::CompetitionError) -> StoreError {
+    StoreError::Domain(e)
 }
 
 /// Reads an instant stored as text; `what` names the column for the error.
@@ -143,8 +142,7 @@ fn parse_org(text: &str, what: &str) -> Result<OrgId> {
     OrgId::parse(text).map_err(|e| corrupt(what, e))
 }
 
-const RECORD_SELECT: &str = "SELECT id, reference, consortium_id, version, state,
-        CAST(CASE WHEN seal_recipient IS NULL THEN 0 ELSE 1 END AS BIGINT) AS seal_ready,
+const RECORD_SELECT: &str = "SELECT id, reference, consortium_id, version, state, seal_recipient,
         CAST(CASE WHEN opened_key IS NULL THEN 0 ELSE 1 END AS BIGINT) AS opened,
         created_at, updated_at
     FROM competitions";
@@ -154,7 +152,7 @@ fn record_from_row(row: &AnyRow) -> Result<CompetitionRecord> {
     let state: String = row.try_get("state")?;
     let competition: Competition = serde_json::from_str(&state)
         .map_err(|e| corrupt(&format!("competition {reference}'s state"), e))?;
-    let seal_ready: i64 = row.try_get("seal_ready")?;
+    let seal_recipient: Option<String> = row.try_get("seal_recipient")?;
     let opened: i64 = row.try_get("opened")?;
     let created_at: String = row.try_get("created_at")?;
     let updated_at: String = row.try_get("updated_at")?;
@@ -163,7 +161,8 @@ fn record_from_row(row: &AnyRow) -> Result<CompetitionRecord> {
         consortium_id: row.try_get("consortium_id")?,
         version: row.try_get("version")?,
         competition,
-        seal_ready: seal_ready != 0,
+        seal_ready: seal_recipient.is_some(),
+        seal_recipient,
         opened: opened != 0,
         created_at: parse_time(&created_at, "competitions.created_at")?,
         updated_at: parse_time(&updated_at, "competitions.updated_at")?,
@@ -178,20 +177,8 @@ const SUMMARY_SELECT: &str = "SELECT c.id, c.reference, c.title, c.buyer_org, c.
     FROM competitions c";
 
 fn status_from(id: &str, reason: Option<String>) -> Result<Status> {
-    let reason = || reason.clone().unwrap_or_default();
-    Ok(match id {
-        "draft" => Status::Draft,
-        "published" => Status::Published,
-        "deadline_passed" => Status::DeadlinePassed,
-        "opened" => Status::Opened,
-        "evaluated" => Status::Evaluated,
-        "award_decided" => Status::AwardDecided,
-        "standstill" => Status::Standstill,
-        "awarded" => Status::Awarded,
-        "cancelled" => Status::Cancelled { reason: reason() },
-        "unsuccessful" => Status::Unsuccessful { reason: reason() },
-        other => return Err(corrupt("competitions.status", other)),
-    })
+    Status::from_id(id, reason.unwrap_or_default())
+        .ok_or_else(|| corrupt("competitions.status", id))
 }
 
 fn status_reason(status: &Status) -> Option<&str> {
@@ -336,6 +323,7 @@ impl Store {
             version: 1,
             competition,
             seal_ready: false,
+            seal_recipient: None,
             opened: false,
             created_at: w.now,
             updated_at: w.now,
@@ -541,73 +529,14 @@ impl Store {
         declared_type: Option<&str>,
         bytes: &[u8],
     ) -> Result<StoredDocument> {
-        let checked = check_upload(&UploadPolicy::default(), file_name, declared_type, bytes)
-            .map_err(|e| {
-                let name = safe_file_name(file_name);
-                StoreError::Refused(format!("{name}: {e}"))
-            })?;
+        let described = describe_upload(&UploadPolicy::default(), file_name, declared_type, bytes)
+            .map_err(StoreError::Refused)?;
         check_accepts_documents(&self.competition(id).await?)?;
         let hash = blobs.put(bytes).await?.to_hex();
         let mut w = self.begin_write().await?;
         let record = load_in(&mut w, id).await?;
         check_accepts_documents(&record)?;
-        let sql =
-            format!("SELECT {DOCUMENT_COLUMNS} WHERE competition_id = $1 AND content_hash = $2");
-        let existing = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .bind(&hash)
-            .fetch_optional(&mut *w.tx)
-            .await?
-            .as_ref()
-            .map(document_from_row)
-            .transpose()?;
-        let stored = match existing {
-            Some(stored) => stored,
-            None => {
-                let reference = DocumentRef {
-                    sha256_hex: hash.clone(),
-                    file_name: checked.file_name.clone(),
-                    media_type: checked.media_type().to_string(),
-                    size_bytes: checked.size,
-                };
-                let size = i64::try_from(checked.size).map_err(|_| {
-                    StoreError::Refused(format!("{}: too large", checked.file_name))
-                })?;
-                let (doc_id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO competition_documents
-                         (competition_id, content_hash, file_name, media_type, size_bytes, uploaded_by, uploaded_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                )
-                .bind(id)
-                .bind(&reference.sha256_hex)
-                .bind(&reference.file_name)
-                .bind(&reference.media_type)
-                .bind(size)
-                .bind(actor.email.as_str())
-                .bind(w.now_text())
-                .fetch_one(&mut *w.tx)
-                .await?;
-                w.audit(AuditEvent::new(
-                    actor.audit_name(),
-                    Some(record.competition.content.buyer.as_str()),
-                    "competition.document_added",
-                    json!({
-                        "competition": record.reference,
-                        "document": doc_id,
-                        "file_name": reference.file_name,
-                        "sha256": reference.sha256_hex,
-                        "media_type": reference.media_type,
-                        "size_bytes": reference.size_bytes,
-                    }),
-                ))
-                .await?;
-                StoredDocument {
-                    id: doc_id,
-                    reference,
-                    uploaded_at: w.now,
-                }
-            }
-        };
+        let stored = record_document_in(&mut w, &record, actor, &described, &hash).await?;
         let content = &record.competition.content;
         if record.competition.status == Status::Draft
             && !content
@@ -625,6 +554,56 @@ impl Store {
         }
         w.commit().await?;
         Ok(stored)
+    }
+
+    /// Publishes an amendment with the documents it adds, all in one transaction:
+    /// the files are checked and put in the blob store first (an unreferenced
+    /// blob is harmless), then their records and the amendment are written
+    /// together, so a refused amendment leaves no document recorded.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn amend_competition(
+        &self,
+        id: i64,
+        actor: &Actor,
+        expected_version: Option<i64>,
+        blobs: &dyn BlobStore,
+        uploads: &[(&str, Option<&str>, &[u8])],
+        summary: String,
+        new_deadline: Option<Timestamp>,
+        remove_documents: Vec<String>,
+    ) -> Result<CompetitionRecord> {
+        let mut described = Vec::with_capacity(uploads.len());
+        for (file_name, declared_type, bytes) in uploads {
+            let d = describe_upload(&UploadPolicy::default(), file_name, *declared_type, bytes)
+                .map_err(StoreError::Refused)?;
+            let hash = blobs.put(bytes).await?.to_hex();
+            described.push((d, hash));
+        }
+        let mut w = self.begin_write().await?;
+        let record = load_in(&mut w, id).await?;
+        if let Some(expected) = expected_version
+            && expected != record.version
+        {
+            return Err(StoreError::Conflict(format!(
+                "competition {} was changed by someone else after you opened it (you had version {expected}, it is now version {}): reload it and try again",
+                record.reference, record.version
+            )));
+        }
+        let mut add_documents = Vec::with_capacity(described.len());
+        for (d, hash) in &described {
+            let stored = record_document_in(&mut w, &record, actor, d, hash).await?;
+            add_documents.push(stored.reference);
+        }
+        let command = Command::Amend {
+            by: actor.email.clone(),
+            summary,
+            new_deadline,
+            add_documents,
+            remove_documents,
+        };
+        let (record, _) = command_in(&mut w, record, &actor.audit_name(), command).await?;
+        w.commit().await?;
+        Ok(record)
     }
 
     /// The competition's uploaded documents, oldest first (including any an
@@ -716,14 +695,8 @@ pub(crate) async fn command_in(
     actor_name: &str,
     command: Command,
 ) -> Result<(CompetitionRecord, Vec<Event>)> {
-    let publishing = matches!(command, Command::Publish { .. })
-        && record.competition.status == Status::Draft
-        && !record.seal_ready;
-    let holders = if publishing {
-        Some(seal_holders(w, &record).await?)
-    } else {
-        None
-    };
+    // The domain decides first, so that its refusal (naming a field) comes
+    // before any about the seal's holders.
     let (next, events) = record
         .competition
         .execute(command, w.now)
@@ -731,12 +704,10 @@ pub(crate) async fn command_in(
     if events.is_empty() {
         return Ok((record, events));
     }
-    let mut seal_ready = record.seal_ready;
-    if let Some(holders) = holders
-        && events.iter().any(|e| matches!(e, Event::Published { .. }))
-    {
-        set_up_seal(w, &record, &holders).await?;
-        seal_ready = true;
+    let mut seal_recipient = record.seal_recipient.clone();
+    if seal_recipient.is_none() && events.iter().any(|e| matches!(e, Event::Published { .. })) {
+        let holders = seal_holders(w, &record).await?;
+        seal_recipient = Some(set_up_seal(w, &record, &holders).await?);
     }
     if events
         .iter()
@@ -786,7 +757,8 @@ pub(crate) async fn command_in(
         version: record.version + 1,
         consortium_id: next.content.consortium_id,
         competition: next,
-        seal_ready,
+        seal_ready: seal_recipient.is_some(),
+        seal_recipient,
         updated_at: w.now,
         ..record
     };
@@ -820,17 +792,22 @@ pub(crate) async fn interested_suppliers(
     Ok(suppliers)
 }
 
-/// The invited suppliers and every interested one.
-pub(crate) async fn invited_and_interested(
+/// The suppliers a notice for `audience` goes to.
+pub(crate) async fn audience_suppliers(
     w: &mut WriteTx,
     id: i64,
     competition: &Competition,
+    audience: &Audience,
 ) -> Result<BTreeSet<OrgId>> {
-    let mut orgs = interested_suppliers(w, id, competition).await?;
-    if let Eligibility::Invited(list) = &competition.rules.eligibility {
-        orgs.extend(list.iter().cloned());
-    }
-    Ok(orgs)
+    Ok(match audience {
+        Audience::InvitedAndInterested { invited } => {
+            let mut orgs = interested_suppliers(w, id, competition).await?;
+            orgs.extend(invited.iter().cloned());
+            orgs
+        }
+        Audience::Bidders { suppliers } => suppliers.iter().cloned().collect(),
+        Audience::Supplier { supplier } => BTreeSet::from([supplier.clone()]),
+    })
 }
 
 /// The addresses of the people who act for `orgs` as suppliers, each once.
@@ -907,15 +884,7 @@ async fn notify(
 ) -> Result<()> {
     let notices: Vec<&Notice> = event.notices();
     for (index, notice) in notices.iter().enumerate() {
-        let orgs = match &notice.audience {
-            Audience::InvitedAndInterested { invited } => {
-                let mut orgs = interested_suppliers(w, id, state).await?;
-                orgs.extend(invited.iter().cloned());
-                orgs
-            }
-            Audience::Bidders { suppliers } => suppliers.iter().cloned().collect(),
-            Audience::Supplier { supplier } => BTreeSet::from([supplier.clone()]),
-        };
+        let orgs = audience_suppliers(w, id, state, &notice.audience).await?;
         let prefix = if notices.len() == 1 {
             format!("competition:{id}:{seq}")
         } else {
@@ -1016,22 +985,21 @@ enum ReminderChange {
 }
 
 impl ReminderChange {
-    /// A reminder is due 48 hours before the deadline of a published competition,
-    /// set afresh on publication and whenever the deadline moves (unless that
-    /// instant has already passed).
+    /// The domain says when a reminder is due ([`Competition::reminder_due`]); it
+    /// is scheduled afresh on publication and whenever the deadline moves (unless
+    /// that instant has already passed), and cleared once the competition is no
+    /// longer published.
     fn between(before: &Competition, after: &Competition, now: Timestamp) -> ReminderChange {
-        if after.status != Status::Published {
+        let Some(due) = after.reminder_due() else {
             return ReminderChange::Clear;
-        }
+        };
         if before.status == Status::Published && before.deadline() == after.deadline() {
             return ReminderChange::Keep;
         }
-        match after
-            .deadline()
-            .and_then(|d| d.checked_sub(REMINDER_BEFORE).ok())
-        {
-            Some(at) if at > now => ReminderChange::At(at),
-            _ => ReminderChange::Clear,
+        if due > now {
+            ReminderChange::At(due)
+        } else {
+            ReminderChange::Clear
         }
     }
 }
@@ -1269,7 +1237,7 @@ async fn set_up_seal(
     w: &mut WriteTx,
     record: &CompetitionRecord,
     holders: &SealHolders,
-) -> Result<()> {
+) -> Result<String> {
     let setup = CompetitionSeal::create(&holders.openers, &holders.recovery).map_err(|e| {
         StoreError::Refused(format!(
             "publish: the seal for {}'s bids could not be set up: {e}",
@@ -1295,7 +1263,7 @@ async fn set_up_seal(
         .execute(&mut *w.tx)
         .await?;
     }
-    Ok(())
+    Ok(setup.public_key)
 }
 
 /// Stores the OCDS release for `stage` of the competition as it stands after
@@ -1406,4 +1374,66 @@ async fn register_contracts(
         .await?;
     }
     Ok(())
+}
+
+/// Records an uploaded document (already in the blob store under `hash`) against
+/// the competition, with its audit entry; a document it already holds is
+/// returned as it is.
+async fn record_document_in(
+    w: &mut WriteTx,
+    record: &CompetitionRecord,
+    actor: &Actor,
+    described: &consort_core::document::DescribedUpload,
+    hash: &str,
+) -> Result<StoredDocument> {
+    let sql = format!("SELECT {DOCUMENT_COLUMNS} WHERE competition_id = $1 AND content_hash = $2");
+    let existing = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(record.id)
+        .bind(hash)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .as_ref()
+        .map(document_from_row)
+        .transpose()?;
+    Ok(match existing {
+        Some(stored) => stored,
+        None => {
+            let reference = described.document_ref();
+            let size = i64::try_from(reference.size_bytes)
+                .map_err(|_| StoreError::Refused(format!("{}: too large", reference.file_name)))?;
+            let (doc_id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO competition_documents
+                         (competition_id, content_hash, file_name, media_type, size_bytes, uploaded_by, uploaded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(record.id)
+                .bind(&reference.sha256_hex)
+                .bind(&reference.file_name)
+                .bind(&reference.media_type)
+                .bind(size)
+                .bind(actor.email.as_str())
+                .bind(w.now_text())
+                .fetch_one(&mut *w.tx)
+                .await?;
+            w.audit(AuditEvent::new(
+                actor.audit_name(),
+                Some(record.competition.content.buyer.as_str()),
+                "competition.document_added",
+                json!({
+                    "competition": record.reference,
+                    "document": doc_id,
+                    "file_name": reference.file_name,
+                    "sha256": reference.sha256_hex,
+                    "media_type": reference.media_type,
+                    "size_bytes": reference.size_bytes,
+                }),
+            ))
+            .await?;
+            StoredDocument {
+                id: doc_id,
+                reference,
+                uploaded_at: w.now,
+            }
+        }
+    })
 }

@@ -20,7 +20,7 @@ mod users;
 mod vault;
 
 pub use audit::AuditPage;
-pub use bids::{BidSubmission, OpenedBid};
+pub use bids::{BidSubmission, BidUpload, OpenedBid, SubmittedBid};
 pub use blobs::{BLOBS_DIR, BlobError, BlobFuture, BlobStore, FsBlobStore};
 pub use clock::Clock;
 pub use competitions::{
@@ -40,6 +40,7 @@ pub use users::{NewUser, PersonRecord, SignInRecord};
 pub use vault::{DRAFT_KEY_ENV, DRAFT_KEY_FILE, OpeningProgress};
 
 use consort_core::audit::{AuditEntry, AuditEvent};
+use consort_core::competition::CompetitionError;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::path::{Path, PathBuf};
@@ -110,9 +111,17 @@ pub enum StoreError {
     /// A change clashes with what is stored (a duplicate, usually).
     #[error("{0}")]
     Conflict(String),
-    /// A change is refused by a rule of the domain.
+    /// A change is refused for a reason outside the competition's rules (a
+    /// missing key, a name that does not match, …); the message names the field.
     #[error("{0}")]
     Refused(String),
+    /// A competition's rules refuse the change: the domain's own error, so that
+    /// callers can place it by field and choose a status without reading text.
+    #[error(transparent)]
+    Domain(#[from] CompetitionError),
+    /// A bid has one or more problems, each naming its field.
+    #[error("{}", join_problems(.0))]
+    InvalidBid(Vec<CompetitionError>),
     /// A stored value no longer parses: the database was edited by hand.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -122,6 +131,14 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+}
+
+fn join_problems(problems: &[CompetitionError]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A store's result.

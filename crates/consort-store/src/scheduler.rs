@@ -1,6 +1,7 @@
 //! The competitions scheduler: moves competitions on when their time comes (the
 //! tender deadline passes, the standstill ends and the contracts are awarded) and
-//! reminds suppliers of a deadline 48 hours ahead.
+//! sends the domain's reminder of a tender deadline when it falls due
+//! ([`consort_core::competition::Competition::reminder_due`]).
 //!
 //! Safe with several server instances: on PostgreSQL one instance at a time runs
 //! the loop under a transaction-scoped advisory lock (the others return at once),
@@ -8,13 +9,13 @@
 //! has not moved since it was found due, and every email has a dedupe key.
 
 use crate::competitions::{
-    SYSTEM_ACTOR, command_in, dedupe_key, email_body, email_subject, invited_and_interested,
-    load_in, parse_time, supplier_addresses,
+    SYSTEM_ACTOR, audience_suppliers, command_in, dedupe_key, email_body, email_subject, load_in,
+    parse_time, supplier_addresses,
 };
 use crate::outbox::{self, EmailKind, NewEmail};
 use crate::{Backend, Result, Store};
 use consort_core::audit::{AuditEvent, format_time};
-use consort_core::competition::{Command, Status, london_text};
+use consort_core::competition::{Command, Status};
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -24,8 +25,7 @@ const SCHEDULER_LOCK: i64 = 4_721_002;
 impl Store {
     /// The scheduler: every competition whose next_due <= now gets Command::Tick
     /// (deadline passed, standstill ended → awarded, contracts into the register),
-    /// and every published competition within 48 hours of its deadline sends its
-    /// reminder. Returns how many competitions advanced. A competition that fails
+    /// and every published competition whose reminder is due sends it. Returns how many competitions advanced. A competition that fails
     /// to advance is logged and left for the next run; the others go on.
     ///
     /// Safe with several instances: optimistic version check + PG `pg_try_advisory_xact_lock`,
@@ -125,24 +125,14 @@ impl Store {
             return Ok(());
         }
         let mut sent = 0;
-        if deadline > w.now {
-            let suppliers = invited_and_interested(&mut w, id, c).await?;
-            let deadline_text = london_text(&deadline);
+        if let Some(notice) = c.deadline_reminder(w.now) {
+            let suppliers = audience_suppliers(&mut w, id, c, &notice.audience).await?;
             let prefix = format!("competition:{id}:reminder:{}", format_time(deadline));
             for address in supplier_addresses(&mut w, &suppliers).await? {
                 let email = NewEmail {
                     kind: EmailKind::DeadlineReminder,
-                    subject: email_subject(
-                        &record.reference,
-                        &format!("Tender deadline approaching: {}", c.content.title),
-                    ),
-                    body_text: email_body(
-                        &record.reference,
-                        &format!(
-                            "The tender deadline for \"{}\" is {deadline_text}. Bids received after it cannot be accepted.\n\nIf you mean to bid, submit your bid in Consort before then; a bid already submitted can be replaced until the deadline.",
-                            c.content.title
-                        ),
-                    ),
+                    subject: email_subject(&record.reference, &notice.subject),
+                    body_text: email_body(&record.reference, &notice.body),
                     body_html: None,
                     dedupe_key: dedupe_key(&prefix, &address),
                     not_before: None,

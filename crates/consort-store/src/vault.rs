@@ -12,7 +12,7 @@
 use crate::competitions::{CompetitionRecord, command_in, load_in};
 use crate::{Result, Store, StoreError, WriteTx};
 use consort_core::audit::AuditEvent;
-use consort_core::competition::{BidSummary, Command, Event};
+use consort_core::competition::{BidSummary, Command, Competition, Event};
 use consort_core::ids::{Email, OrgId};
 use consort_core::org::Role;
 use consort_core::policy::Actor;
@@ -440,6 +440,9 @@ impl Store {
             Err(e) => return Err(vault_failure(e)),
         };
 
+        let early = self
+            .open_bids_before_writing(&record, actor.user_id, &released)
+            .await?;
         let mut w = self.begin_write().await?;
         let record = load_in(&mut w, id).await?;
         let others: Vec<(i64, Option<Vec<u8>>)> = sqlx::query_as(
@@ -487,10 +490,23 @@ impl Store {
                         record.reference
                     ))
                 })?;
-                let public_key = seal_recipient_in(&mut w, id).await?;
-                let key = consort_vault::reassemble(&public_key, &[first, released])
-                    .map_err(vault_failure)?;
-                let summaries = summarise_bids(&mut w, &record, &key).await?;
+                let current_rows = crate::bids::current_bid_rows_in(&mut w, id).await?;
+                let still_valid = early.filter(|e| {
+                    e.version == record.version
+                        && e.first_share == first_share
+                        && e.bid_rows == current_rows
+                });
+                let (key, summaries) = match still_valid {
+                    Some(early) => (early.key, early.summaries),
+                    None => {
+                        let public_key = seal_recipient_in(&mut w, id).await?;
+                        let key = consort_vault::reassemble(&public_key, &[first, released])
+                            .map_err(vault_failure)?;
+                        let bids = crate::bids::current_bids_in(&mut w, id).await?;
+                        let summaries = summarise_bids(&record.competition, &key, &bids)?;
+                        (key, summaries)
+                    }
+                };
                 let (record, events) = command_in(
                     &mut w,
                     record,
@@ -560,17 +576,81 @@ pub(crate) async fn seal_recipient_in(w: &mut WriteTx, id: i64) -> Result<String
     }
 }
 
-/// Opens every current bid of `record` with `key` and summarises it for
-/// [`Command::OpenBids`].
-async fn summarise_bids(
-    w: &mut WriteTx,
-    record: &CompetitionRecord,
+/// The bids opened and summarised before the write lock was taken, with what
+/// they were read from, so that the write can check nothing changed since.
+struct EarlyOpening {
+    /// The competition's version when the bids were read.
+    version: i64,
+    /// The other opener's released share the key was rebuilt with.
+    first_share: Vec<u8>,
+    /// The row ids of the current bids that were opened.
+    bid_rows: Vec<i64>,
+    /// The rebuilt competition key.
+    key: CompetitionKey,
+    /// The bids' summaries for [`Command::OpenBids`].
+    summaries: Vec<BidSummary>,
+}
+
+impl Store {
+    /// When another opener has already released a share, rebuilds the key and
+    /// opens every current bid now, on a blocking thread and outside the write
+    /// lock, so that decrypting the bids holds up no other writer. `None` when
+    /// this is the first approval or the key cannot be rebuilt here (the write
+    /// then decides and says why).
+    async fn open_bids_before_writing(
+        &self,
+        record: &CompetitionRecord,
+        user_id: i64,
+        released: &Share,
+    ) -> Result<Option<EarlyOpening>> {
+        let first: Option<(Vec<u8>,)> = sqlx::query_as(
+            "SELECT released_share FROM opening_approvals
+             WHERE competition_id = $1 AND user_id <> $2 AND released_share IS NOT NULL
+             ORDER BY approved_at",
+        )
+        .bind(record.id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let (Some((first_share,)), Some(public_key)) = (first, record.seal_recipient.clone())
+        else {
+            return Ok(None);
+        };
+        let bids = crate::bids::current_bids(&self.pool, record.id).await?;
+        let competition = record.competition.clone();
+        let released = released.clone();
+        let version = record.version;
+        tokio::task::spawn_blocking(move || {
+            let Ok(first) = Share::from_bytes(&first_share) else {
+                return Ok(None);
+            };
+            let Ok(key) = consort_vault::reassemble(&public_key, &[first, released]) else {
+                return Ok(None);
+            };
+            let bid_rows = bids.iter().map(|b| b.row_id).collect();
+            let summaries = summarise_bids(&competition, &key, &bids)?;
+            Ok(Some(EarlyOpening {
+                version,
+                first_share,
+                bid_rows,
+                key,
+                summaries,
+            }))
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("opening the bids failed: {e}")))?
+    }
+}
+
+/// Opens each of `bids` with `key` and summarises it for [`Command::OpenBids`].
+fn summarise_bids(
+    competition: &Competition,
     key: &CompetitionKey,
+    bids: &[crate::bids::StoredBid],
 ) -> Result<Vec<BidSummary>> {
-    let bids = crate::bids::current_bids_in(w, record.id).await?;
     let mut summaries = Vec::with_capacity(bids.len());
     for bid in bids {
-        let opened = crate::bids::open_stored_bid(&record.competition, key, &bid)?;
+        let opened = crate::bids::open_stored_bid(competition, key, bid)?;
         summaries.push(BidSummary {
             bid_id: bid.bid_id.clone(),
             supplier: bid.supplier.clone(),

@@ -6,8 +6,8 @@ mod common;
 
 use consort_core::calendar::Regime;
 use consort_core::competition::{
-    AwardCriteria, BidContent, Command, CompetitionRules, DraftContent, LotDecision,
-    PriceCriterion, PriceFormula, PriceLine, Standstill, Status,
+    AwardCriteria, Command, CompetitionRules, DraftContent, LotDecision, PriceCriterion,
+    PriceFormula, PriceLine, Standstill, Status,
 };
 use consort_core::org::{ContactDetails, Membership, OrgKind, Organisation, Role};
 use consort_core::policy::Actor;
@@ -185,6 +185,7 @@ async fn audit_kinds(store: &Store) -> Vec<String> {
 fn refusal(result: consort_store::Result<CompetitionRecord>) -> String {
     match result {
         Err(StoreError::Refused(message)) => message,
+        Err(StoreError::Domain(e)) => e.to_string(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -197,11 +198,8 @@ async fn bid(store: &Store, record: &CompetitionRecord, supplier: &str, who: &Ac
             who,
             &format!("{supplier}-1"),
             BidSubmission {
-                content: BidContent {
-                    prices: BTreeMap::from([("L1".to_string(), price.to_string())]),
-                    ..BidContent::default()
-                },
-                attachments: Vec::new(),
+                prices: BTreeMap::from([("L1".to_string(), price.to_string())]),
+                ..BidSubmission::default()
             },
         )
         .await
@@ -443,6 +441,29 @@ on_both!(
                 .len(),
             1
         );
+
+        // An amendment the domain refuses (a deadline brought forward) records
+        // none of the documents it brought.
+        let documents_before = s.competition_documents(id).await.unwrap();
+        let refused = refusal(
+            s.amend_competition(
+                id,
+                &people.buyer,
+                None,
+                &blobs,
+                &[(
+                    "withdrawn.csv",
+                    None,
+                    b"item,quantity\nflats,10\n".as_slice(),
+                )],
+                "Brings the deadline forward.".into(),
+                Some(deadline - days(1)),
+                Vec::new(),
+            )
+            .await,
+        );
+        assert!(refused.contains("deadline"), "{refused}");
+        assert_eq!(s.competition_documents(id).await.unwrap(), documents_before);
 
         // An amendment adds a document and extends the deadline.
         let annex = s

@@ -177,6 +177,22 @@ impl Competition {
     /// Whether the store may accept a bid (or a change to one) from `supplier`
     /// at `now`: published, before the deadline, and the supplier eligible.
     pub fn can_accept_bid(&self, supplier: &OrgId, now: Timestamp) -> Result<(), CompetitionError> {
+        self.check_open_for_bids(now)?;
+        if !self.rules.eligibility.admits(supplier) {
+            return Err(CompetitionError::NotEligible {
+                supplier: supplier.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the competition takes bids at all at `now` (whoever the supplier):
+    /// published and before the deadline.
+    pub fn is_open_for_bids(&self, now: Timestamp) -> bool {
+        self.check_open_for_bids(now).is_ok()
+    }
+
+    fn check_open_for_bids(&self, now: Timestamp) -> Result<(), CompetitionError> {
         match &self.status {
             Status::Draft => {
                 return Err(CompetitionError::NotInState {
@@ -200,11 +216,6 @@ impl Competition {
             && now >= deadline
         {
             return Err(CompetitionError::AfterDeadline { deadline });
-        }
-        if !self.rules.eligibility.admits(supplier) {
-            return Err(CompetitionError::NotEligible {
-                supplier: supplier.clone(),
-            });
         }
         Ok(())
     }

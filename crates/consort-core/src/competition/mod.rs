@@ -52,10 +52,14 @@ pub use evaluation::{
 pub use price::{Points, price_points, quality_points};
 pub use rules::{CompetitionRules, Eligibility, Procedure, RuleNote, Standstill};
 pub use state::{
-    Amendment, Audience, BidSummary, Clarification, ClarificationAnswer, Closure, Command, Event,
-    Notice, OpenerApproval, Opening, Publication, apply, decide,
+    Amendment, Audience, BidSummary, Clarification, ClarificationAnswer, Closure, Command,
+    DEADLINE_REMINDER_BEFORE, Event, MinimumTendering, Notice, OpenerApproval, Opening,
+    Publication, apply, decide,
 };
-pub use view::{ClarificationView, EvaluatorProgress, PublicCompetition, ScoresView, ScoresViewer};
+pub use view::{
+    ClarificationView, EvaluationStage, EvaluatorProgress, EventAudience, HistoryDetail,
+    HistoryViewer, PublicCompetition, ScoresView, ScoresViewer,
+};
 
 use crate::calendar::{self, Period, PeriodResult, Regime};
 use crate::ids::Email;
@@ -112,6 +116,25 @@ impl Status {
             Status::Cancelled { .. } => "cancelled",
             Status::Unsuccessful { .. } => "unsuccessful",
         }
+    }
+
+    /// The status whose [`Status::id`] is `id`, or `None` for an unknown id.
+    /// `reason` is kept by `cancelled` and `unsuccessful` (they carry why) and
+    /// ignored by every other status.
+    pub fn from_id(id: &str, reason: String) -> Option<Status> {
+        Some(match id {
+            "draft" => Status::Draft,
+            "published" => Status::Published,
+            "deadline_passed" => Status::DeadlinePassed,
+            "opened" => Status::Opened,
+            "evaluated" => Status::Evaluated,
+            "award_decided" => Status::AwardDecided,
+            "standstill" => Status::Standstill,
+            "awarded" => Status::Awarded,
+            "cancelled" => Status::Cancelled { reason },
+            "unsuccessful" => Status::Unsuccessful { reason },
+            _ => return None,
+        })
     }
 
     /// The words shown to people.

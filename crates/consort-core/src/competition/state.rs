@@ -19,7 +19,7 @@ use super::{Competition, LegalPeriod, Status, london_text, pounds};
 use crate::calendar::{self, Period, Regime};
 use crate::ids::{Email, OrgId};
 use crate::time::{london, london_date};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -686,19 +686,70 @@ impl Competition {
     }
 }
 
-/// The minimum tendering period from publication at `published`, and the earliest
-/// deadline it allows.
-struct Minimum {
-    period: LegalPeriod,
-    earliest: Timestamp,
-    rule: String,
+/// How long before the tender deadline interested suppliers are reminded of it.
+pub const DEADLINE_REMINDER_BEFORE: SignedDuration = SignedDuration::from_hours(48);
+
+impl Competition {
+    /// When interested suppliers are to be reminded of the tender deadline:
+    /// [`DEADLINE_REMINDER_BEFORE`] ahead of it while the competition is published;
+    /// `None` in any other state.
+    pub fn reminder_due(&self) -> Option<Timestamp> {
+        if self.status != Status::Published {
+            return None;
+        }
+        self.deadline()?.checked_sub(DEADLINE_REMINDER_BEFORE).ok()
+    }
+
+    /// The reminder of the tender deadline to send at `now`, for the invited and
+    /// interested suppliers: only while published, once the reminder is due and
+    /// before the deadline.
+    pub fn deadline_reminder(&self, now: Timestamp) -> Option<Notice> {
+        let due = self.reminder_due()?;
+        let deadline = self.deadline()?;
+        if now < due || now >= deadline {
+            return None;
+        }
+        Some(Notice {
+            audience: interested(self),
+            subject: format!("Tender deadline approaching: {}", self.content.title),
+            body: format!(
+                "The tender deadline for \"{}\" is {}. Bids received after it cannot be accepted.\n\nIf you mean to bid, submit your bid in Consort before then; a bid already submitted can be replaced until the deadline.",
+                self.content.title,
+                london_text(&deadline)
+            ),
+        })
+    }
+}
+
+/// The minimum tendering period the law sets from publication, and the earliest
+/// tender deadline it allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MinimumTendering {
+    /// The period as the legal clock computed it.
+    pub period: LegalPeriod,
+    /// The earliest lawful tender deadline.
+    pub earliest: Timestamp,
+    /// How the law reads the period's end, e.g. `at the end of 2027-01-31`.
+    pub rule: String,
+}
+
+impl Competition {
+    /// The minimum tendering period if published at `published`, and the earliest
+    /// deadline it allows; `None` when the rules set no minimum. The error is the
+    /// legal clock's, on the field `tender_deadline`.
+    pub fn minimum_tendering(
+        &self,
+        published: Timestamp,
+    ) -> Result<Option<MinimumTendering>, CompetitionError> {
+        minimum(self.rules.regime, self.rules.minimum_tendering, published)
+    }
 }
 
 fn minimum(
     regime: Regime,
     period: Option<Period>,
     published: Timestamp,
-) -> Result<Option<Minimum>, CompetitionError> {
+) -> Result<Option<MinimumTendering>, CompetitionError> {
     let Some(period) = period else {
         return Ok(None);
     };
@@ -726,14 +777,17 @@ fn minimum(
         // time limit for receipt may not expire before then.
         Regime::Pcr2015 => (legal.ends_at, format!("at the end of {}", result.last_day)),
     };
-    Ok(Some(Minimum {
+    Ok(Some(MinimumTendering {
         period: legal,
         earliest,
         rule,
     }))
 }
 
-fn check_lawful(deadline: Timestamp, minimum: Option<&Minimum>) -> Result<(), CompetitionError> {
+fn check_lawful(
+    deadline: Timestamp,
+    minimum: Option<&MinimumTendering>,
+) -> Result<(), CompetitionError> {
     match minimum {
         Some(m) if deadline < m.earliest => Err(CompetitionError::DeadlineTooSoon {
             deadline,
@@ -1002,21 +1056,7 @@ fn decide_now(
             score,
             reason,
         } => {
-            require(c, "record a score", &[Status::Opened])?;
-            if c.evaluation.moderation_started_at.is_some() {
-                return Err(CompetitionError::invalid(
-                    "score",
-                    "moderation has started: individual scores are final",
-                ));
-            }
-            if !c.evaluation.is_evaluator(&evaluator) {
-                return Err(CompetitionError::NotAuthorised {
-                    who: evaluator.to_string(),
-                    action: "score bids",
-                    reason: "they are not an evaluator of this competition".into(),
-                });
-            }
-            check_cleared(c, &evaluator, "score bids")?;
+            c.check_may_score(&evaluator)?;
             let reason = check_score(c, &bid_id, &question_id, score, &reason)?;
             Ok(vec![Event::ScoreRecorded {
                 score: IndividualScore {
@@ -1037,14 +1077,7 @@ fn decide_now(
             score,
             reason,
         } => {
-            require(c, "record a consensus score", &[Status::Opened])?;
-            check_moderator(c, &moderator, "record consensus scores")?;
-            if c.evaluation.moderation_started_at.is_none() {
-                return Err(CompetitionError::invalid(
-                    "moderation",
-                    "start moderation before recording consensus scores",
-                ));
-            }
+            c.check_may_record_consensus(&moderator)?;
             let reason = check_score(c, &bid_id, &question_id, score, &reason)?;
             Ok(vec![Event::ConsensusRecorded {
                 score: ConsensusScore {
@@ -1074,6 +1107,56 @@ fn decide_now(
             let notice = closing_notice(c, "closed without award", &closure.reason);
             Ok(vec![Event::ClosedUnsuccessful { closure, notice }])
         }
+    }
+}
+
+impl Competition {
+    /// Why `evaluator` may not record a score now, or `Ok` if they may: the bids
+    /// are open, moderation has not started, and they are a cleared evaluator. The
+    /// check [`Command::RecordScore`] makes before looking at the score itself.
+    pub fn check_may_score(&self, evaluator: &Email) -> Result<(), CompetitionError> {
+        require(self, "record a score", &[Status::Opened])?;
+        if self.evaluation.moderation_started_at.is_some() {
+            return Err(CompetitionError::invalid(
+                "score",
+                "moderation has started: individual scores are final",
+            ));
+        }
+        if !self.evaluation.is_evaluator(evaluator) {
+            return Err(CompetitionError::NotAuthorised {
+                who: evaluator.to_string(),
+                action: "score bids",
+                reason: "they are not an evaluator of this competition".into(),
+            });
+        }
+        check_cleared(self, evaluator, "score bids")
+    }
+
+    /// Whether `evaluator` may record scores now ([`Competition::check_may_score`]).
+    pub fn may_score(&self, evaluator: &Email) -> bool {
+        self.check_may_score(evaluator).is_ok()
+    }
+
+    /// Why `moderator` may not record a consensus score now, or `Ok` if they may:
+    /// the bids are open, they are the cleared moderator, and moderation has
+    /// started. The check [`Command::RecordConsensus`] makes before looking at the
+    /// score itself.
+    pub fn check_may_record_consensus(&self, moderator: &Email) -> Result<(), CompetitionError> {
+        require(self, "record a consensus score", &[Status::Opened])?;
+        check_moderator(self, moderator, "record consensus scores")?;
+        if self.evaluation.moderation_started_at.is_none() {
+            return Err(CompetitionError::invalid(
+                "moderation",
+                "start moderation before recording consensus scores",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `moderator` may record consensus scores now
+    /// ([`Competition::check_may_record_consensus`]).
+    pub fn may_record_consensus(&self, moderator: &Email) -> bool {
+        self.check_may_record_consensus(moderator).is_ok()
     }
 }
 

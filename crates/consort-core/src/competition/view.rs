@@ -6,13 +6,16 @@
 //! - evaluators see bids only after the opening and after declaring no conflict;
 //!   before moderation each evaluator sees only their own scores, the moderator
 //!   and the buyer only who has finished;
-//! - a supplier sees its own assessment summary once the award notice is out.
+//! - a supplier sees its own assessment summary once the award notice is out;
+//! - a competition's history shows suppliers the public events only and never
+//!   who caused them, the team and openers the opening too, the buyer everything.
 
 use super::award::AssessmentSummary;
 use super::content::{DocumentRef, Lot, PriceLine};
 use super::criteria::AwardCriteria;
 use super::error::CompetitionError;
 use super::evaluation::{ConsensusScore, IndividualScore};
+use super::state::Event;
 use super::{Competition, Status};
 use crate::ids::{Email, OrgId};
 use jiff::Timestamp;
@@ -102,6 +105,117 @@ pub struct EvaluatorProgress {
     pub scored: usize,
     /// Answers to score: bids × questions.
     pub to_score: usize,
+}
+
+/// Who may know that an event in a competition's history happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventAudience {
+    /// Everyone who may see the published competition (never told who caused it).
+    Public,
+    /// The evaluation team and the openers, who are told who caused it, and the buyer.
+    Insiders,
+    /// The buyer only.
+    Buyer,
+}
+
+/// Who is looking at a competition's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryViewer {
+    /// A buyer of the competition (the store has checked the role).
+    Buyer,
+    /// A member of the evaluation team or an opener at a buyer.
+    Insider,
+    /// A supplier or anyone else who may see the published competition.
+    Public,
+}
+
+/// How much of one event a viewer sees in the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryDetail {
+    /// Not shown at all.
+    Hidden,
+    /// That it happened and when, not who caused it.
+    Anonymous,
+    /// That it happened, when, and who caused it.
+    WithActor,
+}
+
+impl Event {
+    /// Who may know this event happened. Every event kind is listed, so a new
+    /// kind must be given an audience before it compiles.
+    pub fn audience(&self) -> EventAudience {
+        match self {
+            Event::Published { .. }
+            | Event::QuestionAnswered { .. }
+            | Event::Amended { .. }
+            | Event::DeadlinePassed { .. }
+            | Event::Opened { .. }
+            | Event::AwardNoticeIssued { .. }
+            | Event::StandstillEnded { .. }
+            | Event::Awarded { .. }
+            | Event::Cancelled { .. }
+            | Event::ClosedUnsuccessful { .. } => EventAudience::Public,
+            Event::OpenerApproved { .. } => EventAudience::Insiders,
+            Event::Created { .. }
+            | Event::DraftRevised { .. }
+            | Event::RulesSet { .. }
+            | Event::EvaluatorsAssigned { .. }
+            | Event::QuestionAsked { .. }
+            | Event::InterestDeclared { .. }
+            | Event::ScoreRecorded { .. }
+            | Event::ModerationStarted { .. }
+            | Event::ConsensusRecorded { .. }
+            | Event::Evaluated { .. }
+            | Event::AwardDecided { .. } => EventAudience::Buyer,
+        }
+    }
+
+    /// How much of this event `viewer` sees in the competition's history: the
+    /// buyer everything with who caused it; insiders the public events without
+    /// who, and the insiders' events with who; the public the public events
+    /// without who.
+    pub fn history_detail(&self, viewer: HistoryViewer) -> HistoryDetail {
+        match (viewer, self.audience()) {
+            (HistoryViewer::Buyer, _) => HistoryDetail::WithActor,
+            (HistoryViewer::Insider, EventAudience::Insiders) => HistoryDetail::WithActor,
+            (HistoryViewer::Insider | HistoryViewer::Public, EventAudience::Public) => {
+                HistoryDetail::Anonymous
+            }
+            (HistoryViewer::Insider, EventAudience::Buyer)
+            | (HistoryViewer::Public, EventAudience::Insiders | EventAudience::Buyer) => {
+                HistoryDetail::Hidden
+            }
+        }
+    }
+}
+
+/// Where a member of the evaluation team stands, and so what their evaluation
+/// page may show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvaluationStage {
+    /// They have not yet declared their interests.
+    Declare,
+    /// They declared a conflict of interest and take no part.
+    Excluded,
+    /// The competition was cancelled or closed without award.
+    Closed,
+    /// Cleared, waiting for the bids to be opened.
+    Waiting,
+    /// The bids are open to them.
+    Scoring,
+}
+
+impl EvaluationStage {
+    /// The stable snake_case name, for pages and templates.
+    pub fn id(self) -> &'static str {
+        match self {
+            EvaluationStage::Declare => "declare",
+            EvaluationStage::Excluded => "excluded",
+            EvaluationStage::Closed => "closed",
+            EvaluationStage::Waiting => "waiting",
+            EvaluationStage::Scoring => "scoring",
+        }
+    }
 }
 
 impl Competition {
@@ -201,6 +315,26 @@ impl Competition {
             ));
         }
         Ok(())
+    }
+
+    /// Where `member` of the evaluation team stands: declare first; then excluded
+    /// by a conflict, or closed with the competition, or waiting for the opening,
+    /// or scoring.
+    pub fn evaluation_stage(&self, member: &Email) -> EvaluationStage {
+        if self.evaluation.declaration(member).is_none() {
+            EvaluationStage::Declare
+        } else if self.evaluation.is_excluded(member) {
+            EvaluationStage::Excluded
+        } else if matches!(
+            self.status,
+            Status::Cancelled { .. } | Status::Unsuccessful { .. }
+        ) {
+            EvaluationStage::Closed
+        } else if self.opening.opened_at.is_none() {
+            EvaluationStage::Waiting
+        } else {
+            EvaluationStage::Scoring
+        }
     }
 
     /// Whether `user` may see the bids ([`Competition::check_may_view_bids`]).

@@ -3,7 +3,7 @@
 //! (the `X-CSRF-Token` header), same policy and the same domain checks as the
 //! pages.
 
-use super::{exact_london, exact_utc, supplier_for};
+use super::{domain_status, exact_london, exact_utc, supplier_for};
 use crate::context::Visitor;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -14,12 +14,12 @@ use axum::response::{IntoResponse, Json, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use consort_core::OrgId;
-use consort_core::competition::{AttachmentMeta, BidContent, CompetitionError, Receipt};
-use consort_core::document::{ContentHash, UploadPolicy, check_upload, safe_file_name};
+use consort_core::competition::{CompetitionError, Receipt};
 use consort_core::policy::{self, Action, Actor};
-use consort_store::{BidSubmission, CompetitionRecord, StoreError};
+use consort_store::{BidSubmission, BidUpload, CompetitionRecord, StoreError};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A refusal as JSON: `{"error": …, "field": …}` with its status.
@@ -34,7 +34,7 @@ fn refusal(status: StatusCode, error: impl Into<String>, field: Option<&str>) ->
 /// A bid as the API takes it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BidRequest {
+pub struct BidRequest<'a> {
     /// The lot, for a competition with lots.
     #[serde(default)]
     lot: Option<String>,
@@ -45,8 +45,8 @@ pub struct BidRequest {
     #[serde(default)]
     prices: BTreeMap<String, Value>,
     /// Attachments with their content in base64.
-    #[serde(default)]
-    attachments: Vec<AttachmentRequest>,
+    #[serde(default, borrow)]
+    attachments: Vec<AttachmentRequest<'a>>,
     /// The supplier to bid for, when the person acts for more than one.
     #[serde(default)]
     supplier: Option<String>,
@@ -55,14 +55,16 @@ pub struct BidRequest {
 /// An attachment as the API takes it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AttachmentRequest {
+pub struct AttachmentRequest<'a> {
     /// The file name.
     file_name: String,
     /// The media type declared (never believed: the content decides).
     #[serde(default)]
     media_type: Option<String>,
-    /// The content, base64.
-    content_base64: String,
+    /// The content, base64, borrowed from the request body when it has no
+    /// escapes.
+    #[serde(borrow)]
+    content_base64: Cow<'a, str>,
 }
 
 fn receipt_json(record: &CompetitionRecord, r: &Receipt) -> Value {
@@ -135,15 +137,7 @@ async fn bidder(
 }
 
 fn domain_refusal(e: &CompetitionError) -> Response {
-    let status = match e {
-        CompetitionError::AfterDeadline { .. }
-        | CompetitionError::Closed { .. }
-        | CompetitionError::NotInState { .. } => StatusCode::CONFLICT,
-        CompetitionError::NotEligible { .. } | CompetitionError::NotAuthorised { .. } => {
-            StatusCode::FORBIDDEN
-        }
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    };
+    let status = domain_status(e);
     let field = match e {
         CompetitionError::InvalidPrice { line, .. } => format!("prices.{line}"),
         other => other.field().to_string(),
@@ -189,11 +183,6 @@ pub async fn submit(
             Ok(found) => found,
             Err(response) => return Ok(response),
         };
-    let c = &record.competition;
-    let now = state.store.clock().now();
-    if let Err(e) = c.can_accept_bid(&supplier, now) {
-        return Ok(domain_refusal(&e));
-    }
     let mut prices = BTreeMap::new();
     for (line, value) in request.prices {
         let text = match value {
@@ -209,71 +198,42 @@ pub async fn submit(
         };
         prices.insert(line, text);
     }
-    let policy = UploadPolicy::default();
-    let mut files = Vec::new();
+    let mut attachments = Vec::with_capacity(request.attachments.len());
     for (i, a) in request.attachments.into_iter().enumerate() {
-        let field = format!("attachments[{}]", i + 1);
         let Ok(bytes) = STANDARD.decode(a.content_base64.as_bytes()) else {
             return Ok(refusal(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("{}: content_base64 is not base64", a.file_name),
-                Some(&format!("{field}.content_base64")),
+                Some(&format!("attachments[{}].content_base64", i + 1)),
             ));
         };
-        let checked = match check_upload(&policy, &a.file_name, a.media_type.as_deref(), &bytes) {
-            Ok(c) => c,
-            Err(e) => {
-                return Ok(refusal(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("{}: {e}", safe_file_name(&a.file_name)),
-                    Some(&field),
-                ));
-            }
-        };
-        files.push((
-            AttachmentMeta {
-                file_name: checked.file_name.clone(),
-                media_type: checked.media_type().to_string(),
-                size_bytes: checked.size,
-                sha256_hex: ContentHash::of(&bytes).to_hex(),
-            },
+        attachments.push(BidUpload {
+            file_name: a.file_name,
+            declared_type: a.media_type,
             bytes,
-        ));
+        });
     }
-    let content = BidContent {
+    let submission = BidSubmission {
         lot: request.lot.filter(|l| !l.is_empty()),
         answers: request.answers,
         prices,
-        attachments: files.iter().map(|(m, _)| m.clone()).collect(),
+        attachments,
     };
-    if let Err(errors) = c.validate_bid(&content)
-        && let Some(first) = errors.first()
-    {
-        return Ok(domain_refusal(first));
-    }
-    let before = state.store.receipts(record.id, &supplier).await?;
     match state
         .store
-        .submit_bid(
-            record.id,
-            &supplier,
-            &actor,
-            &key,
-            BidSubmission {
-                content,
-                attachments: files,
-            },
-        )
+        .submit_bid(record.id, &supplier, &actor, &key, submission)
         .await
     {
-        Ok(receipt) => {
-            let status = if before.contains(&receipt) {
+        Ok(submitted) => {
+            let status = if submitted.replayed {
                 StatusCode::OK
             } else {
                 StatusCode::CREATED
             };
-            Ok((status, Json(receipt_json(&record, &receipt))).into_response())
+            Ok((status, Json(receipt_json(&record, &submitted.receipt))).into_response())
         }
+        Err(StoreError::Domain(e)) => Ok(domain_refusal(&e)),
+        Err(StoreError::InvalidBid(errors)) if !errors.is_empty() => Ok(domain_refusal(&errors[0])),
         Err(StoreError::Refused(m)) => Ok(refusal(StatusCode::UNPROCESSABLE_ENTITY, m, None)),
         Err(StoreError::Conflict(m)) => Ok(refusal(StatusCode::CONFLICT, m, None)),
         Err(StoreError::NotFound(m)) => Ok(refusal(StatusCode::NOT_FOUND, m, None)),

@@ -16,16 +16,14 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use consort_core::calendar::{self, Regime};
+use consort_core::calendar::Regime;
 use consort_core::competition::{
-    AwardCriteria, Command, Competition, CompetitionError, CompetitionRules, DraftContent,
-    Eligibility, LegalPeriod, Lot, PriceCriterion, PriceFormula, PriceLine, Procedure,
-    QualityQuestion, ScoringScale, Status,
+    AwardCriteria, Command, Competition, CompetitionRules, DraftContent, Eligibility, Lot,
+    PriceCriterion, PriceFormula, PriceLine, Procedure, QualityQuestion, ScoringScale, Status,
 };
 use consort_core::org::{OrgKind, Role};
 use consort_core::policy::{self, Action};
 use consort_core::register::import::parse_pence;
-use consort_core::time::london_date;
 use consort_core::{Email, OrgId};
 use consort_store::{CompetitionRecord, ConsortiumDetail};
 use std::collections::BTreeMap;
@@ -1593,26 +1591,6 @@ fn problem_link(id: i64, field: &str) -> String {
     format!("/competitions/{id}/{section}")
 }
 
-/// The earliest deadline the minimum tendering period allows if published at
-/// `now`, and how the law reads its end: found by asking the domain whether a
-/// deadline a moment from now would do.
-fn earliest_lawful(c: &Competition, now: jiff::Timestamp) -> Option<(jiff::Timestamp, String)> {
-    let mut probe = c.clone();
-    probe.content.tender_deadline = now.checked_add(jiff::SignedDuration::from_secs(1)).ok();
-    probe
-        .publish_problems(now)
-        .into_iter()
-        .find_map(|e| match e {
-            CompetitionError::DeadlineTooSoon {
-                earliest,
-                rule,
-                citation,
-                ..
-            } => Some((earliest, format!("The period ends {rule} ({citation})."))),
-            _ => None,
-        })
-}
-
 async fn publish_page(
     state: &AppState,
     user: &SignedIn,
@@ -1622,14 +1600,13 @@ async fn publish_page(
     let c = &record.competition;
     let now = state.store.clock().now();
     let names = org_names(state).await?;
-    let minimum = c.rules.minimum_tendering.and_then(|period| {
-        calendar::compute(c.rules.regime, period, london_date(now))
-            .ok()
-            .map(|r| PeriodView::of(&LegalPeriod::from_result(&r)))
-    });
-    let (earliest, earliest_rule) = match earliest_lawful(c, now) {
-        Some((at, rule)) => (Some(when(at)), rule),
-        None => (None, String::new()),
+    let (minimum, earliest, earliest_rule) = match c.minimum_tendering(now).ok().flatten() {
+        Some(m) => (
+            Some(PeriodView::of(&m.period)),
+            Some(when(m.earliest)),
+            format!("The period ends {} ({}).", m.rule, m.period.citation()),
+        ),
+        None => (None, None, String::new()),
     };
     let buyer = &c.content.buyer;
     let mut openers = Vec::new();

@@ -3,8 +3,8 @@
 
 use super::overview::{DocView, doc_views};
 use super::{
-    DateTimeFields, Part, Refusal, check_file, load, load_managed, part_text, path, read_multipart,
-    run, sentence, store_refusal, when,
+    DateTimeFields, Part, check_file, load, load_managed, part_text, path, read_multipart, run,
+    sentence, store_refusal, when,
 };
 use crate::context::{Chrome, SignedIn};
 use crate::error::{AppError, render};
@@ -96,21 +96,18 @@ pub async fn list(
     }
 }
 
-/// Checks every chosen file; the first refusal names its file.
-fn check_files(parts: &[Part], field: &str) -> Result<Vec<DocumentRef>, FieldError> {
-    parts
+/// Checks every chosen file before any is stored, so that one bad file stores
+/// none; the first refusal names its file. Returns how many were chosen.
+fn check_files(parts: &[Part], field: &str) -> Result<usize, FieldError> {
+    let mut chosen = 0;
+    for p in parts
         .iter()
         .filter(|p| p.name == field && p.is_chosen_file())
-        .map(|p| {
-            let checked = check_file(p).map_err(|m| FieldError::new(field, sentence(&m)))?;
-            Ok(DocumentRef {
-                sha256_hex: ContentHash::of(&p.bytes).to_hex(),
-                file_name: checked.file_name.clone(),
-                media_type: checked.media_type().to_string(),
-                size_bytes: checked.size,
-            })
-        })
-        .collect()
+    {
+        check_file(p).map_err(|m| FieldError::new(field, sentence(&m)))?;
+        chosen += 1;
+    }
+    Ok(chosen)
 }
 
 /// Stores every chosen file of `field` with the competition; the store checks
@@ -173,11 +170,11 @@ pub async fn upload(
             ));
         }
     };
-    let checked = match check_files(&parts, "documents") {
-        Ok(refs) => refs,
+    let chosen = match check_files(&parts, "documents") {
+        Ok(chosen) => chosen,
         Err(e) => return Ok(documents_page(&user, &record, vec![e])),
     };
-    if checked.is_empty() {
+    if chosen == 0 {
         let e = FieldError::new("documents", "Select a file to upload");
         return Ok(documents_page(&user, &record, vec![e]));
     }
@@ -408,30 +405,40 @@ pub async fn amend(
         .filter(|p| p.name == "remove")
         .map(Part::text)
         .collect();
-    let add_documents = match check_files(&parts, "documents") {
-        Ok(refs) => refs,
-        Err(e) => return Ok(page(vec![e])),
-    };
-    let command = |add_documents| Command::Amend {
-        by: user.actor.email.clone(),
-        summary: summary.clone(),
-        new_deadline,
-        add_documents,
-        remove_documents: remove_documents.clone(),
-    };
-    let now = state.store.clock().now();
-    if let Err(e) = record.competition.execute(command(add_documents), now) {
-        let r = Refusal::from_domain(&e);
-        return Ok(page(vec![r.on(amend_field(&r.field))]));
+    if let Err(e) = check_files(&parts, "documents") {
+        return Ok(page(vec![e]));
     }
-    let stored = match store_files(&state, &user, &record, &parts, "documents").await? {
-        Ok(refs) => refs,
-        Err(e) => return Ok(page(vec![e])),
-    };
-    match run(&state, &user, &record, command(stored)).await? {
+    let uploads: Vec<(&str, Option<&str>, &[u8])> = parts
+        .iter()
+        .filter(|p| p.name == "documents" && p.is_chosen_file())
+        .map(|p| {
+            (
+                p.file_name.as_deref().unwrap_or(""),
+                p.content_type.as_deref(),
+                &p.bytes[..],
+            )
+        })
+        .collect();
+    let amended = state
+        .store
+        .amend_competition(
+            record.id,
+            &user.actor,
+            Some(record.version),
+            state.blobs.as_ref(),
+            &uploads,
+            summary.clone(),
+            new_deadline,
+            remove_documents,
+        )
+        .await;
+    match amended {
         Ok(next) => {
             Ok(Redirect::to(&format!("/competitions/{}?notice=amended", next.id)).into_response())
         }
-        Err(r) => Ok(page(vec![r.on(amend_field(&r.field))])),
+        Err(e) => {
+            let r = store_refusal(&user, e)?;
+            Ok(page(vec![r.on(amend_field(&r.field))]))
+        }
     }
 }

@@ -15,7 +15,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use consort_core::competition::{Command, Competition, Interest, ScoresViewer, Status, pounds};
+use consort_core::competition::{Command, Interest, ScoresViewer, Status, pounds};
 use consort_core::document::{Disposition, content_disposition};
 use consort_core::policy::{self, Action};
 use consort_store::{CompetitionRecord, OpenedBid, StoreError};
@@ -76,25 +76,6 @@ async fn load_team(
     Ok(record)
 }
 
-/// Where the person stands: what the page may show them.
-fn stage(c: &Competition, user: &SignedIn) -> &'static str {
-    let me = &user.actor.email;
-    if c.evaluation.declaration(me).is_none() {
-        "declare"
-    } else if c.evaluation.is_excluded(me) {
-        "excluded"
-    } else if matches!(
-        c.status,
-        Status::Cancelled { .. } | Status::Unsuccessful { .. }
-    ) {
-        "closed"
-    } else if c.opening.opened_at.is_none() {
-        "waiting"
-    } else {
-        "scoring"
-    }
-}
-
 async fn evaluation_page(
     state: &AppState,
     user: &SignedIn,
@@ -103,7 +84,7 @@ async fn evaluation_page(
 ) -> Result<Response, AppError> {
     let c = &record.competition;
     let me = &user.actor.email;
-    let stage = stage(c, user);
+    let stage = c.evaluation_stage(me).id();
     let names = org_names(state).await?;
     let questions = &c.rules.criteria.questions;
     let (bids, progress) = if stage == "scoring" {
@@ -348,14 +329,11 @@ async fn opened_bid(
         ))
         .into_response()));
     }
-    let bid = state
-        .store
-        .opened_bids(record.id)
-        .await?
-        .into_iter()
-        .find(|b| b.bid_id == bid_id)
-        .ok_or_else(|| user.not_found())?;
-    Ok(Ok(bid))
+    match state.store.opened_bid(record.id, bid_id).await {
+        Ok(bid) => Ok(Ok(bid)),
+        Err(StoreError::NotFound(_)) => Err(user.not_found()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn bid_page(
@@ -369,9 +347,8 @@ async fn bid_page(
     let me = &user.actor.email;
     let names = org_names(state).await?;
     let visible = c.scores_visible_to(ScoresViewer::Person(me));
-    let moderating = c.evaluation.moderation_started_at.is_some();
-    let can_score = c.evaluation.is_evaluator(me) && !moderating && c.status == Status::Opened;
-    let can_moderate = c.evaluation.is_moderator(me) && moderating && c.status == Status::Opened;
+    let can_score = c.may_score(me);
+    let can_moderate = c.may_record_consensus(me);
     let answers = c
         .rules
         .criteria

@@ -2,8 +2,9 @@
 //! amend, award), the supplier's (documents, questions, bids and receipts), the
 //! opener's, the evaluation team's, and the JSON API for bids.
 //!
-//! Handlers load the competition, ask the policy, try the command against the
-//! domain (so that a refusal names its field) and hand it to the store.
+//! Handlers load the competition, ask the policy and hand the command to the
+//! store, which decides it; the domain's refusals come back typed, so each is
+//! placed by its field.
 
 pub mod api;
 pub mod award;
@@ -18,6 +19,8 @@ use super::FieldError;
 use crate::context::SignedIn;
 use crate::error::AppError;
 use crate::state::AppState;
+use axum::body::Bytes;
+use axum::http::StatusCode;
 use consort_core::OrgId;
 use consort_core::competition::{Command, Competition, CompetitionError, Status};
 use consort_core::org::{Organisation, Role};
@@ -136,18 +139,14 @@ pub(crate) async fn load_managed(
     Ok(record)
 }
 
-/// Tries `command` against the domain (for a refusal that names its field) and
-/// then has the store decide, apply and save it, expecting the version read.
+/// Has the store decide, apply and save `command`, expecting the version read;
+/// a refusal names its field.
 pub(crate) async fn run(
     state: &AppState,
     user: &SignedIn,
     record: &CompetitionRecord,
     command: Command,
 ) -> Result<Result<CompetitionRecord, Refusal>, AppError> {
-    let now = state.store.clock().now();
-    if let Err(e) = record.competition.execute(command.clone(), now) {
-        return Ok(Err(Refusal::from_domain(&e)));
-    }
     match state
         .store
         .competition_command(record.id, &user.actor, Some(record.version), command)
@@ -158,12 +157,32 @@ pub(crate) async fn run(
     }
 }
 
-/// Turns the store's refusals into a [`Refusal`]; anything else is an error.
+/// Turns the store's refusals into a [`Refusal`] (the first, for a bid with
+/// several problems); anything else is an error.
 pub(crate) fn store_refusal(user: &SignedIn, e: StoreError) -> Result<Refusal, AppError> {
     match e {
+        StoreError::Domain(e) => Ok(Refusal::from_domain(&e)),
+        StoreError::InvalidBid(errors) if !errors.is_empty() => {
+            Ok(Refusal::from_domain(&errors[0]))
+        }
         StoreError::Refused(m) | StoreError::Conflict(m) => Ok(Refusal::from_message(&m)),
         StoreError::NotFound(_) => Err(user.not_found()),
         other => Err(other.into()),
+    }
+}
+
+/// The HTTP status for a domain refusal: 409 when the competition's state or
+/// deadline stands in the way, 403 when the person or supplier may not, 422
+/// when what was sent is wrong.
+pub(crate) fn domain_status(e: &CompetitionError) -> StatusCode {
+    match e {
+        CompetitionError::AfterDeadline { .. }
+        | CompetitionError::Closed { .. }
+        | CompetitionError::NotInState { .. } => StatusCode::CONFLICT,
+        CompetitionError::NotEligible { .. } | CompetitionError::NotAuthorised { .. } => {
+            StatusCode::FORBIDDEN
+        }
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 
@@ -399,8 +418,8 @@ pub(crate) struct Part {
     pub file_name: Option<String>,
     /// The media type the browser declared, for a file.
     pub content_type: Option<String>,
-    /// The content.
-    pub bytes: Vec<u8>,
+    /// The content, as received (not copied).
+    pub bytes: Bytes,
 }
 
 impl Part {
@@ -434,7 +453,7 @@ pub(crate) async fn read_multipart(
                 let name = field.name().unwrap_or("").to_string();
                 let file_name = field.file_name().map(String::from);
                 let content_type = field.content_type().map(String::from);
-                let bytes = field.bytes().await.map_err(|_| too_large())?.to_vec();
+                let bytes = field.bytes().await.map_err(|_| too_large())?;
                 parts.push(Part {
                     name,
                     file_name,
@@ -459,16 +478,13 @@ pub(crate) fn part_text(parts: &[Part], name: &str) -> String {
 
 /// Checks an uploaded file against the upload policy, with a message naming
 /// the file.
-pub(crate) fn check_file(part: &Part) -> Result<consort_core::document::CheckedUpload, String> {
-    use consort_core::document::{UploadPolicy, check_upload, safe_file_name};
-    let name = part.file_name.clone().unwrap_or_default();
-    check_upload(
-        &UploadPolicy::default(),
-        &name,
+pub(crate) fn check_file(part: &Part) -> Result<consort_core::document::DescribedUpload, String> {
+    consort_core::document::describe_upload(
+        &consort_core::document::UploadPolicy::default(),
+        part.file_name.as_deref().unwrap_or_default(),
         part.content_type.as_deref(),
         &part.bytes,
     )
-    .map_err(|e| format!("{}: {e}", safe_file_name(&name)))
 }
 
 /// A fresh idempotency key for a bid form: random per render, so a double

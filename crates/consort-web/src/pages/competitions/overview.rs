@@ -16,8 +16,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use consort_core::OrgId;
 use consort_core::competition::{
-    AwardCriteria, ClarificationView, Command, Competition, DocumentRef, LegalPeriod, Lot, Outcome,
-    PriceLine, Status, pounds,
+    AwardCriteria, ClarificationView, Command, Competition, DocumentRef, Event, HistoryDetail,
+    HistoryViewer, LegalPeriod, Lot, Outcome, PriceLine, Status, pounds,
 };
 use consort_core::policy::{self, Action};
 use consort_store::{CompetitionRecord, StoredCompetitionEvent};
@@ -263,7 +263,14 @@ pub(crate) async fn page(
     } else {
         Vec::new()
     };
-    let history = history(&events, is_buyer, is_team || is_opener);
+    let viewer = if is_buyer {
+        HistoryViewer::Buyer
+    } else if is_team || is_opener {
+        HistoryViewer::Insider
+    } else {
+        HistoryViewer::Public
+    };
+    let history = history(&events, viewer);
     let clarifications = match (&supplier, is_buyer) {
         (_, true) => c
             .clarifications
@@ -389,7 +396,7 @@ pub(crate) async fn page(
             .collect(),
         history,
         is_draft: c.status == Status::Draft,
-        is_open_for_bids: c.status == Status::Published && c.deadline().is_some_and(|d| now < d),
+        is_open_for_bids: c.is_open_for_bids(now),
         is_final: c.status.is_final(),
         can_manage,
         is_buyer,
@@ -580,42 +587,32 @@ fn event_label(kind: &str) -> &'static str {
     }
 }
 
-/// Events anyone who may see the published competition may know of.
-const PUBLIC_EVENTS: &[&str] = &[
-    "published",
-    "question_answered",
-    "amended",
-    "deadline_passed",
-    "opened",
-    "award_notice_issued",
-    "standstill_ended",
-    "awarded",
-    "cancelled",
-    "closed_unsuccessful",
-];
-
-/// The history as this person may see it: buyers everything with who did it;
-/// the team and openers the public events and the opening; suppliers the public
-/// events only, never who.
-fn history(events: &[StoredCompetitionEvent], buyer: bool, insider: bool) -> Vec<HistoryView> {
+/// The history as this person may see it; the domain decides which events each
+/// viewer sees and whether they see who caused them ([`Event::history_detail`]).
+fn history(events: &[StoredCompetitionEvent], viewer: HistoryViewer) -> Vec<HistoryView> {
     events
         .iter()
-        .filter(|e| {
-            buyer
-                || PUBLIC_EVENTS.contains(&e.kind.as_str())
-                || (insider && e.kind == "opener_approved")
-        })
-        .map(|e| HistoryView {
-            at: when(e.at),
-            what: event_label(&e.kind).to_string(),
-            who: if buyer || (insider && e.kind == "opener_approved") {
-                e.actor
+        .filter_map(|e| {
+            let detail = match Event::deserialize(&e.payload) {
+                Ok(event) => event.history_detail(viewer),
+                // An event this build cannot read is shown to the buyer only.
+                Err(_) if viewer == HistoryViewer::Buyer => HistoryDetail::WithActor,
+                Err(_) => HistoryDetail::Hidden,
+            };
+            let who = match detail {
+                HistoryDetail::Hidden => return None,
+                HistoryDetail::Anonymous => String::new(),
+                HistoryDetail::WithActor => e
+                    .actor
                     .strip_prefix("user:")
                     .unwrap_or(&e.actor)
-                    .to_string()
-            } else {
-                String::new()
-            },
+                    .to_string(),
+            };
+            Some(HistoryView {
+                at: when(e.at),
+                what: event_label(&e.kind).to_string(),
+                who,
+            })
         })
         .collect()
 }

@@ -2,7 +2,7 @@
 //! its attachments), the receipt for each submission, and the list of receipts.
 
 use super::{
-    Part, bidding_supplier, check_file, exact_london, exact_utc, idempotency_key, load,
+    Part, bidding_supplier, domain_status, exact_london, exact_utc, idempotency_key, load,
     read_multipart, sentence, store_refusal, when,
 };
 use crate::context::{Chrome, SignedIn};
@@ -14,11 +14,9 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use consort_core::OrgId;
-use consort_core::competition::{
-    AttachmentMeta, BidContent, Competition, CompetitionError, Receipt,
-};
-use consort_core::document::{ContentHash, UploadPolicy};
-use consort_store::{BidSubmission, CompetitionRecord};
+use consort_core::competition::{BidContent, Competition, CompetitionError, Receipt};
+use consort_core::document::UploadPolicy;
+use consort_store::{BidSubmission, BidUpload, CompetitionRecord, StoreError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -280,26 +278,15 @@ fn typed_from(parts: &[Part], c: &Competition) -> Typed {
     }
 }
 
-/// The bid's attachments: each checked against the upload policy and described
-/// by its hash.
-fn attachments(parts: &[Part]) -> Result<Vec<(AttachmentMeta, Vec<u8>)>, FieldError> {
-    parts
-        .iter()
-        .filter(|p| p.name == "attachments" && p.is_chosen_file())
-        .map(|p| {
-            let checked =
-                check_file(p).map_err(|m| FieldError::new("attachments", sentence(&m)))?;
-            Ok((
-                AttachmentMeta {
-                    file_name: checked.file_name.clone(),
-                    media_type: checked.media_type().to_string(),
-                    size_bytes: checked.size,
-                    sha256_hex: ContentHash::of(&p.bytes).to_hex(),
-                },
-                p.bytes.clone(),
-            ))
-        })
-        .collect()
+/// Why the competition takes no bid from this supplier now, as a sentence.
+fn not_accepting(e: &CompetitionError) -> String {
+    match e {
+        CompetitionError::AfterDeadline { deadline } => format!(
+            "The tender deadline {} has passed: bids can no longer be submitted or changed",
+            when(*deadline)
+        ),
+        other => sentence(&other.to_string()),
+    }
 }
 
 /// `POST /competitions/{id}/bid` (multipart): saves the draft or submits the bid.
@@ -319,23 +306,17 @@ pub async fn submit(
         answers: BTreeMap::new(),
         prices: BTreeMap::new(),
     };
+    // Refused before the files are read: the store would refuse it anyway.
     if let Err(e) = c.can_accept_bid(&supplier, now) {
-        let message = match e {
-            CompetitionError::AfterDeadline { deadline } => format!(
-                "The tender deadline {} has passed: bids can no longer be submitted or changed",
-                when(deadline)
-            ),
-            other => sentence(&other.to_string()),
-        };
         return bid_page(
             &state,
             &user,
             &record,
             &supplier,
             empty(),
-            vec![FieldError::new("bid", message)],
+            vec![FieldError::new("bid", not_accepting(&e))],
             false,
-            StatusCode::CONFLICT,
+            domain_status(&e),
         )
         .await;
     }
@@ -356,7 +337,7 @@ pub async fn submit(
         }
     };
     let typed = typed_from(&parts, c);
-    let mut content = BidContent {
+    let content = BidContent {
         lot: typed.lot.clone(),
         answers: typed.answers.clone(),
         prices: typed.prices.clone(),
@@ -404,36 +385,48 @@ pub async fn submit(
             }
         };
     }
-    let files = match attachments(&parts) {
-        Ok(files) => files,
-        Err(e) => return invalid(vec![e]).await,
-    };
-    content.attachments = files.iter().map(|(m, _)| m.clone()).collect();
-    if let Err(errors) = c.validate_bid(&content) {
-        return invalid(bid_errors(&errors)).await;
-    }
     let key = Some(super::part_text(&parts, "idempotency_key"))
         .filter(|k| !k.trim().is_empty())
         .unwrap_or_else(idempotency_key);
+    let attachments = parts
+        .into_iter()
+        .filter(|p| p.name == "attachments" && p.is_chosen_file())
+        .map(|p| BidUpload {
+            file_name: p.file_name.unwrap_or_default(),
+            declared_type: p.content_type,
+            bytes: Vec::from(p.bytes),
+        })
+        .collect();
+    let submission = BidSubmission {
+        lot: content.lot,
+        answers: content.answers,
+        prices: content.prices,
+        attachments,
+    };
     match state
         .store
-        .submit_bid(
-            record.id,
-            &supplier,
-            &user.actor,
-            &key,
-            BidSubmission {
-                content,
-                attachments: files,
-            },
-        )
+        .submit_bid(record.id, &supplier, &user.actor, &key, submission)
         .await
     {
-        Ok(receipt) => Ok(Redirect::to(&format!(
+        Ok(submitted) => Ok(Redirect::to(&format!(
             "/competitions/{}/receipts/{}",
-            record.id, receipt.version
+            record.id, submitted.receipt.version
         ))
         .into_response()),
+        Err(StoreError::InvalidBid(errors)) => invalid(bid_errors(&errors)).await,
+        Err(StoreError::Domain(e)) => {
+            bid_page(
+                &state,
+                &user,
+                &record,
+                &supplier,
+                empty(),
+                vec![FieldError::new("bid", not_accepting(&e))],
+                false,
+                domain_status(&e),
+            )
+            .await
+        }
         Err(e) => {
             let r = store_refusal(&user, e)?;
             invalid(vec![FieldError::new("bid", r.message)]).await
