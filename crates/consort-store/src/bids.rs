@@ -10,7 +10,7 @@
 //! fsync), and wakes every submitter with its own result.
 
 use crate::competitions::load_in;
-use crate::vault::{DraftKey, actor_name, vault_failure};
+use crate::vault::{DraftKey, vault_failure};
 use crate::{Result, Store, StoreError, WriteTx};
 use consort_core::audit::AuditEvent;
 use consort_core::competition::{
@@ -475,7 +475,7 @@ impl Store {
         .execute(&mut *w.tx)
         .await?;
         w.audit(AuditEvent::new(
-            actor_name(actor),
+            actor.audit_name(),
             Some(supplier.as_str()),
             "competition.bid_draft_saved",
             json!({ "competition": record.reference, "supplier": supplier.as_str() }),
@@ -575,7 +575,7 @@ impl Store {
                 PendingBid {
                     competition_id: id,
                     supplier: supplier.clone(),
-                    actor: actor_name(actor),
+                    actor: actor.audit_name(),
                     idempotency_key: idempotency_key.to_owned(),
                     lot,
                     sha256_hex,

@@ -9,7 +9,7 @@
 //! written in the caller's transaction, so they commit or roll back together.
 
 use crate::contracts::insert_contract;
-use crate::outbox::{self, EmailKind, NewEmail};
+use crate::outbox::{self, DEDUPE_KEY_MAX_CHARS, EmailKind, NewEmail, SUBJECT_MAX_CHARS};
 use crate::{BlobStore, Result, Store, StoreError, WriteTx};
 use consort_core::audit::{AuditEvent, format_time};
 use consort_core::competition::ocds::{self, ReleaseMeta};
@@ -34,12 +34,6 @@ pub const OCID_PREFIX: &str = "ocds-consort";
 
 /// The audit and event name of the scheduler.
 pub(crate) const SYSTEM_ACTOR: &str = "system";
-
-/// The longest email subject the outbox takes.
-const SUBJECT_MAX_CHARS: usize = 250;
-
-/// The longest dedupe key the outbox takes.
-const DEDUPE_KEY_MAX_CHARS: usize = 200;
 
 /// Audit payload strings longer than this are shortened (the full text is in
 /// the competition's events).

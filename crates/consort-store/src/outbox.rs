@@ -22,8 +22,8 @@ pub const MAX_EMAIL_ATTEMPTS: u32 = 12;
 
 const FIRST_RETRY_DELAY: Duration = Duration::from_secs(30);
 const LONGEST_RETRY_DELAY: Duration = Duration::from_secs(60 * 60);
-const SUBJECT_MAX_CHARS: usize = 250;
-const DEDUPE_KEY_MAX_CHARS: usize = 200;
+pub(crate) const SUBJECT_MAX_CHARS: usize = 250;
+pub(crate) const DEDUPE_KEY_MAX_CHARS: usize = 200;
 const LAST_ERROR_MAX_CHARS: usize = 1000;
 
 /// How long to wait before trying a message again after its `failed_attempts`-th

@@ -161,10 +161,6 @@ pub(crate) fn vault_failure(e: VaultError) -> StoreError {
 }
 
 /// How the audit log names a person.
-pub(crate) fn actor_name(actor: &Actor) -> String {
-    format!("user:{}", actor.email)
-}
-
 /// The first organisation at which the actor holds `role`, for the audit entry.
 fn org_with_role(actor: &Actor, role: Role) -> Option<String> {
     actor
@@ -241,7 +237,7 @@ impl Store {
         .execute(&mut *w.tx)
         .await?;
         w.audit(AuditEvent::new(
-            actor_name(actor),
+            actor.audit_name(),
             org_with_role(actor, Role::Opener).as_deref(),
             "opener_key.set",
             json!({
@@ -319,7 +315,7 @@ impl Store {
         .execute(&mut *w.tx)
         .await?;
         w.audit(AuditEvent::new(
-            actor_name(actor),
+            actor.audit_name(),
             Some(org.as_str()),
             "recovery_key.created",
             json!({
@@ -423,7 +419,7 @@ impl Store {
             Ok(r) => r,
             Err(VaultError::WrongPassphrase) => {
                 self.audit_record(AuditEvent::new(
-                    actor_name(actor),
+                    actor.audit_name(),
                     Some(record.competition.content.buyer.as_str()),
                     "competition.opening_attempt_failed",
                     json!({
@@ -457,7 +453,7 @@ impl Store {
         let first_share = others.into_iter().find_map(|(_, share)| share);
         let opener = actor.email.clone();
         let holds_opener_role = record.competition.is_authorised_opener(actor);
-        let name = actor_name(actor);
+        let name = actor.audit_name();
         let (record, opened) = match first_share {
             None => {
                 let (record, _) = command_in(

@@ -40,6 +40,15 @@ impl From<askama::Error> for AppError {
     }
 }
 
+/// The status of a form page: 200, or 422 when it is shown again with errors.
+pub fn form_status<T>(errors: &[T]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 /// Renders a template into an HTML response with the given status.
 pub fn render(status: StatusCode, template: &impl Template) -> Response {
     match template.render() {

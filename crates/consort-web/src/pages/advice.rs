@@ -6,11 +6,11 @@ use super::planner::plannable;
 use super::register::today;
 use super::{FieldError, error_for, sentence};
 use crate::context::{Chrome, SignedIn};
+use crate::error::form_status;
 use crate::error::{AppError, render};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use consort_core::advisor::{Advice, Scenario, advise};
 use consort_core::planner::{PlanParams, plan_register};
@@ -186,11 +186,7 @@ pub async fn show(
     } else {
         None
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &AdvicePage {

@@ -4,12 +4,12 @@
 use super::dashboard::visible_consortia;
 use super::{FieldError, error_for, sentence};
 use crate::context::{Chrome, SignedIn};
+use crate::error::form_status;
 use crate::error::{AppError, render};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use consort_core::OrgId;
 use consort_core::org::{OrgKind, Organisation};
@@ -53,11 +53,7 @@ async fn consortia_page(
                     .is_ok()
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &ConsortiaPage {
@@ -199,11 +195,7 @@ async fn consortium_page(
             e.field_id = "members".into();
         }
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &ConsortiumPage {

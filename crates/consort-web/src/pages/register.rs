@@ -3,6 +3,7 @@
 
 use super::{FieldError, error_for, plural, sentence};
 use crate::context::{Chrome, SignedIn};
+use crate::error::form_status;
 use crate::error::{AppError, render};
 use crate::state::AppState;
 use askama::Template;
@@ -278,11 +279,7 @@ async fn contract_page(
 ) -> Result<Response, AppError> {
     let (stored, history, scope) = visible_contract(state, &user, id).await?;
     let c = stored.contract;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &ContractPage {
@@ -533,11 +530,7 @@ pub async fn import(
                 rejected: Vec<Rejected>,
                 outcome: Option<String>,
                 authority: String| {
-        let status = if errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
+        let status = form_status(&errors);
         render(
             status,
             &ImportPage {
@@ -683,11 +676,7 @@ fn form_page(
     form: ContractFields,
     errors: Vec<FieldError>,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     render(
         status,
         &ContractFormPage {

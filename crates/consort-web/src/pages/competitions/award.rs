@@ -5,13 +5,13 @@
 use super::overview::PeriodView;
 use super::{field, load_managed, name_of, org_names, run, when};
 use crate::context::{Chrome, SignedIn};
+use crate::error::form_status;
 use crate::error::{AppError, render};
 use crate::pages::{FieldError, error_for};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use consort_core::OrgId;
 use consort_core::competition::{Command, LotDecision, Outcome, Status, pounds};
@@ -177,11 +177,7 @@ async fn page(
             reason: s.reason.clone(),
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &AwardPage {

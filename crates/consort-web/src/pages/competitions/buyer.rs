@@ -8,6 +8,7 @@ use super::{
     status_tag, store_refusal, when,
 };
 use crate::context::{Chrome, SignedIn};
+use crate::error::form_status;
 use crate::error::{AppError, render};
 use crate::pages::{FieldError, error_for};
 use crate::state::AppState;
@@ -251,11 +252,7 @@ async fn details_page(
             hint: o.id.to_string(),
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &DetailsPage {
@@ -730,11 +727,7 @@ fn lots_page(
     rows: Vec<RowFields>,
     errors: Vec<FieldError>,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     render(
         status,
         &LotsPage {
@@ -904,11 +897,7 @@ fn criteria_page(
     price: RowFields,
     errors: Vec<FieldError>,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     render(
         status,
         &CriteriaPage {
@@ -1230,11 +1219,7 @@ fn prices_page(
     rows: Vec<RowFields>,
     errors: Vec<FieldError>,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     render(
         status,
         &PricesPage {
@@ -1397,11 +1382,7 @@ fn team_page(
     moderator: String,
     errors: Vec<FieldError>,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     render(
         status,
         &TeamPage {
@@ -1631,11 +1612,7 @@ async fn publish_page(
             FieldError::new(&problem_link(record.id, &r.field), r.message)
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &PublishPage {
@@ -1725,11 +1702,7 @@ fn close_page(
     reason: String,
     errors: Vec<FieldError>,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     render(
         status,
         &ClosePage {

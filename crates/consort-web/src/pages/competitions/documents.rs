@@ -7,13 +7,14 @@ use super::{
     sentence, store_refusal, when,
 };
 use crate::context::{Chrome, SignedIn};
+use crate::error::form_status;
 use crate::error::{AppError, render};
 use crate::pages::{FieldError, error_for};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use consort_core::competition::{Command, DocumentRef, Status};
 use consort_core::document::{ContentHash, Disposition, UploadPolicy, content_disposition};
@@ -45,11 +46,7 @@ fn documents_page(
     errors: Vec<FieldError>,
 ) -> Response {
     let policy = UploadPolicy::default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let docs = &record.competition.content.documents;
     render(
         status,
@@ -307,11 +304,7 @@ fn amend_page(
 ) -> Response {
     let c = &record.competition;
     let policy = UploadPolicy::default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     render(
         status,
         &AmendPage {

@@ -7,13 +7,14 @@
 use super::overview::size_text;
 use super::{load, name_of, org_names, run, when};
 use crate::context::{Chrome, SignedIn};
+use crate::error::form_status;
 use crate::error::{AppError, render};
 use crate::pages::{FieldError, error_for};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use consort_core::competition::{Command, Interest, ScoresViewer, Status, pounds};
 use consort_core::document::{Disposition, content_disposition};
@@ -130,11 +131,7 @@ async fn evaluation_page(
     } else {
         (Vec::new(), Vec::new())
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &EvaluationPage {
@@ -424,11 +421,7 @@ async fn bid_page(
                 .unwrap_or_default(),
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &BidPage {

@@ -207,12 +207,6 @@ pub(crate) fn name_of(names: &BTreeMap<OrgId, String>, org: &OrgId) -> String {
     names.get(org).cloned().unwrap_or_else(|| org.to_string())
 }
 
-/// The supplier `user` acts for in this competition: the first of their
-/// suppliers the policy lets bid.
-pub(crate) fn bidding_supplier(user: &SignedIn, competition: &Competition) -> Option<OrgId> {
-    supplier_for(&user.actor, competition)
-}
-
 /// The first of `actor`'s suppliers the policy lets bid in `competition`.
 pub(crate) fn supplier_for(actor: &Actor, competition: &Competition) -> Option<OrgId> {
     actor

@@ -4,13 +4,13 @@
 
 use super::{Refusal, load, name_of, org_names, path, store_refusal, when};
 use crate::context::{Chrome, SignedIn};
+use crate::error::form_status;
 use crate::error::{AppError, render};
 use crate::pages::{FieldError, error_for};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use consort_core::OrgId;
 use consort_core::competition::Command;
@@ -57,11 +57,7 @@ async fn opening_key_page(
     done: bool,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &OpeningKeyPage {
@@ -177,11 +173,7 @@ async fn recovery_page(
     secret: Option<String>,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &RecoveryKeyPage {
@@ -256,11 +248,7 @@ async fn open_page(
     let c = &record.competition;
     let names = org_names(state).await?;
     let now = state.store.clock().now();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render(
         status,
         &OpenPage {

@@ -4,15 +4,15 @@
 //! award notice) its assessment summary; the evaluation team and the openers
 //! the published competition and the way to their part.
 
-use super::{Refusal, bidding_supplier, day, load, name_of, org_names, run, status_tag, when};
+use super::{Refusal, day, load, name_of, org_names, run, status_tag, supplier_for, when};
 use crate::context::{Chrome, SignedIn};
+use crate::error::form_status;
 use crate::error::{AppError, render};
 use crate::pages::FieldError;
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use consort_core::OrgId;
 use consort_core::competition::{
@@ -255,7 +255,7 @@ pub(crate) async fn page(
         .buyers()
         .into_iter()
         .any(|b| actor.has_role_at(consort_core::org::Role::Buyer, b));
-    let supplier = bidding_supplier(user, c);
+    let supplier = supplier_for(&user.actor, c);
     let is_team = allowed(Action::EvaluateCompetition { competition: c });
     let is_opener = allowed(Action::OpenCompetitionBids { competition: c });
     let events = if is_buyer || is_team || is_opener || supplier.is_some() {
@@ -324,11 +324,7 @@ pub(crate) async fn page(
             &c.content.price_schedule[..],
         ),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let page = OverviewPage {
         chrome: user.chrome.clone(),
         errors,
@@ -666,7 +662,7 @@ pub async fn ask(
     Form(form): Form<QuestionForm>,
 ) -> Result<Response, AppError> {
     let record = load(&state, &user, &id).await?;
-    let Some(supplier) = bidding_supplier(&user, &record.competition) else {
+    let Some(supplier) = supplier_for(&user.actor, &record.competition) else {
         return Err(
             user.forbidden("only people of a supplier that may bid can ask questions or bid")
         );

@@ -2,8 +2,8 @@
 //! its attachments), the receipt for each submission, and the list of receipts.
 
 use super::{
-    Part, bidding_supplier, domain_status, exact_london, exact_utc, idempotency_key, load,
-    read_multipart, sentence, store_refusal, when,
+    Part, domain_status, exact_london, exact_utc, idempotency_key, load, read_multipart, sentence,
+    store_refusal, supplier_for, when,
 };
 use crate::context::{Chrome, SignedIn};
 use crate::error::{AppError, render};
@@ -75,7 +75,7 @@ pub struct BidQuery {
 
 /// The supplier the person bids for, or a 403.
 fn supplier_of(user: &SignedIn, c: &Competition) -> Result<OrgId, AppError> {
-    bidding_supplier(user, c).ok_or_else(|| {
+    supplier_for(&user.actor, c).ok_or_else(|| {
         user.forbidden("only people of a supplier that may bid can ask questions or bid")
     })
 }
